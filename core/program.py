@@ -1,0 +1,405 @@
+"""Program definitions: the YAML a coordinator writes, parsed and validated into pydantic models.
+
+Errors name the file, the question id and what is wrong, so a coordinator can fix the file
+without reading a stack trace.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class Role(StrEnum):
+    MENTOR = "mentor"
+    MENTEE = "mentee"
+
+
+class Ask(StrEnum):
+    MENTOR = "mentor"
+    MENTEE = "mentee"
+    BOTH = "both"
+
+    def includes(self, role: Role) -> bool:
+        return self is Ask.BOTH or self.value == role.value
+
+
+class QuestionKind(StrEnum):
+    SINGLE_CHOICE = "single_choice"
+    MULTI_CHOICE = "multi_choice"
+    TEXT = "text"
+    SCALE = "scale"
+    TIMEZONE = "timezone"
+    NUMBER = "number"
+
+    @property
+    def has_options(self) -> bool:
+        return self in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTI_CHOICE)
+
+
+class Mode(StrEnum):
+    ONE_TO_ONE = "one_to_one"
+    ONE_TO_MANY = "one_to_many"
+    GROUP = "group"
+
+
+class RuleKind(StrEnum):
+    OVERLAP = "overlap"
+    SAME = "same"
+    DIFFERENT = "different"
+    TIMEZONE = "timezone"
+    MIN_GAP = "min_gap"
+
+
+class ProgramError(ValueError):
+    """A program file that cannot be used; the message says where and why."""
+
+
+_ID = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+
+
+def _check_id(value: str) -> str:
+    if not _ID.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid id: use lowercase letters, digits, '-' or '_', "
+            "starting with a letter (at most 64 characters)"
+        )
+    return value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Option(_Model):
+    value: str = Field(min_length=1, max_length=75)
+    label: str = Field(min_length=1, max_length=75)
+
+
+def _option(raw: Any) -> Any:
+    if isinstance(raw, str | int | float) and not isinstance(raw, bool):
+        return {"value": str(raw), "label": str(raw)}
+    if isinstance(raw, dict) and "value" in raw and "label" not in raw:
+        return {**raw, "label": str(raw["value"])}
+    return raw
+
+
+class MatchRule(_Model):
+    rule: RuleKind
+    weight: float = 1.0
+    required: bool = False
+    with_: str | None = Field(default=None, alias="with")
+    max_gap_hours: float | None = None
+    min_gap: float | None = None
+
+    @field_validator("weight")
+    @classmethod
+    def _weight(cls, value: float) -> float:
+        if not math.isfinite(value) or value <= 0 or value > 1000:
+            raise ValueError("weight must be a number greater than 0 and at most 1000")
+        return value
+
+
+class Question(_Model):
+    id: str
+    ask: Ask
+    kind: QuestionKind
+    prompt: str = Field(min_length=1, max_length=500)
+    help: str | None = Field(default=None, max_length=500)
+    options: tuple[Option, ...] = ()
+    max_length: int | None = Field(default=None, ge=1, le=3000)
+    max_choices: int | None = Field(default=None, ge=1)
+    min: float | None = None
+    max: float | None = None
+    required: bool = True
+    match: MatchRule | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return _check_id(value)
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _options(cls, raw: Any) -> Any:
+        return [_option(item) for item in raw] if isinstance(raw, list) else raw
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Question:
+        if self.kind.has_options:
+            if not self.options:
+                raise ValueError(f"a {self.kind} question needs a non-empty 'options' list")
+            values = [o.value for o in self.options]
+            duplicate = next((v for v in values if values.count(v) > 1), None)
+            if duplicate is not None:
+                raise ValueError(f"option {duplicate!r} is listed twice")
+            if len(self.options) > 100:
+                raise ValueError("at most 100 options are allowed")
+        elif self.options:
+            raise ValueError(f"'options' only applies to choice questions, not {self.kind}")
+        if self.max_choices is not None:
+            if self.kind is not QuestionKind.MULTI_CHOICE:
+                raise ValueError("'max_choices' only applies to multi_choice questions")
+            if self.max_choices > len(self.options):
+                raise ValueError(
+                    f"max_choices is {self.max_choices} but there are only "
+                    f"{len(self.options)} options"
+                )
+        if self.max_length is not None and self.kind is not QuestionKind.TEXT:
+            raise ValueError("'max_length' only applies to text questions")
+        if (self.min is not None or self.max is not None) and self.kind not in (
+            QuestionKind.SCALE,
+            QuestionKind.NUMBER,
+        ):
+            raise ValueError("'min'/'max' only apply to scale and number questions")
+        if self.kind is QuestionKind.SCALE and (self.max or 5) - (self.min or 1) > 10:
+            raise ValueError("a scale has at most 11 steps")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) is greater than max ({self.max:g})")
+        return self
+
+    @property
+    def scale_bounds(self) -> tuple[int, int]:
+        return int(self.min if self.min is not None else 1), int(
+            self.max if self.max is not None else 5
+        )
+
+    @property
+    def text_limit(self) -> int:
+        return self.max_length or 500
+
+    def option_values(self) -> list[str]:
+        return [o.value for o in self.options]
+
+    def label_of(self, value: str) -> str:
+        return next((o.label for o in self.options if o.value == value), value)
+
+
+class QuietHours(_Model):
+    start: int = Field(default=21, ge=0, le=23, description="hour of day quiet time begins")
+    end: int = Field(default=8, ge=0, le=23, description="hour of day quiet time ends")
+
+
+class Cadence(_Model):
+    checkin_every_days: int = Field(default=14, ge=1, le=365)
+    nudge_after_days: int = Field(default=10, ge=1, le=365)
+    request_timeout_days: int = Field(default=5, ge=1, le=60)
+    quiet_hours: QuietHours = QuietHours()
+
+
+class Cycle(_Model):
+    length_days: int = Field(default=90, ge=7, le=730)
+
+
+class GroupSize(_Model):
+    min: int = Field(default=3, ge=2)
+    max: int = Field(default=6, ge=2, le=50)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> GroupSize:
+        if self.min > self.max:
+            raise ValueError(f"group min ({self.min}) is greater than max ({self.max})")
+        return self
+
+
+class Capacity(_Model):
+    default: int = Field(default=1, ge=1, le=100)
+    maximum: int = Field(default=3, ge=1, le=100)
+    question: str | None = Field(
+        default=None, description="a mentor number question whose answer is the capacity"
+    )
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Capacity:
+        if self.default > self.maximum:
+            raise ValueError(
+                f"capacity default ({self.default}) is greater than maximum ({self.maximum})"
+            )
+        return self
+
+
+class Program(_Model):
+    id: str
+    name: str = Field(min_length=1, max_length=100)
+    description: str = Field(default="", max_length=2000)
+    coordinators: tuple[str, ...] = ()
+    mode: Mode = Mode.ONE_TO_ONE
+    allow_both_roles: bool = True
+    group: GroupSize | None = None
+    cycle: Cycle = Cycle()
+    cadence: Cadence = Cadence()
+    policy: str = Field(min_length=1, max_length=3000)
+    capacity: Capacity = Capacity()
+    questions: tuple[Question, ...] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return _check_id(value)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Program:
+        by_id: dict[str, Question] = {}
+        for question in self.questions:
+            if question.id in by_id:
+                raise ValueError(f"question {question.id!r}: id is used by two questions")
+            by_id[question.id] = question
+        for question in self.questions:
+            if question.match is not None:
+                problem = _rule_problem(question, question.match, by_id)
+                if problem:
+                    raise ValueError(f"question {question.id!r}: {problem}")
+        if self.mode is Mode.GROUP and self.group is None:
+            raise ValueError("mode 'group' needs a 'group' section with min and max sizes")
+        if self.capacity.question is not None:
+            target = by_id.get(self.capacity.question)
+            if target is None:
+                raise ValueError(
+                    f"capacity.question names question {self.capacity.question!r}, "
+                    "which does not exist"
+                )
+            if target.kind is not QuestionKind.NUMBER or target.ask is not Ask.MENTOR:
+                raise ValueError(
+                    f"question {target.id!r}: the capacity question must be a number "
+                    "question asked to mentors"
+                )
+        return self
+
+    def question(self, question_id: str) -> Question:
+        return next(q for q in self.questions if q.id == question_id)
+
+    def questions_for(self, roles: frozenset[Role]) -> list[Question]:
+        return [q for q in self.questions if any(q.ask.includes(role) for role in roles)]
+
+    def capacity_for(self, answers: dict[str, Any]) -> int:
+        """A mentor's capacity: their answer to the capacity question, clamped, or the default."""
+        if self.mode is Mode.ONE_TO_ONE:
+            return 1
+        raw = answers.get(self.capacity.question) if self.capacity.question else None
+        if raw is None:
+            return self.capacity.default
+        return max(1, min(int(raw), self.capacity.maximum))
+
+
+def _rule_problem(question: Question, rule: MatchRule, by_id: dict[str, Question]) -> str | None:
+    if rule.rule is RuleKind.OVERLAP:
+        if rule.with_ is None:
+            return "an 'overlap' rule needs 'with': the mentor question to compare against"
+        other = by_id.get(rule.with_)
+        if other is None:
+            return f"match rule 'overlap' names question {rule.with_!r}, which does not exist"
+        if not question.ask.includes(Role.MENTEE):
+            return "an 'overlap' rule belongs on a question asked to mentees"
+        if not other.ask.includes(Role.MENTOR):
+            return f"an 'overlap' rule compares with a mentor question; {other.id!r} is not one"
+        if not (question.kind.has_options and other.kind.has_options):
+            return "an 'overlap' rule compares two choice questions"
+        return None
+    if rule.with_ is not None:
+        return f"'with' only applies to 'overlap' rules, not {rule.rule!r}"
+    if question.ask is not Ask.BOTH:
+        return f"a {rule.rule.value!r} rule compares both roles' answers, so 'ask' must be 'both'"
+    if rule.rule is RuleKind.TIMEZONE:
+        if question.kind is not QuestionKind.TIMEZONE:
+            return "a 'timezone' rule belongs on a timezone question"
+        if rule.max_gap_hours is None or not 0 < rule.max_gap_hours <= 12:
+            return "a 'timezone' rule needs max_gap_hours between 0 and 12"
+    elif rule.rule is RuleKind.MIN_GAP:
+        if question.kind not in (QuestionKind.NUMBER, QuestionKind.SCALE):
+            return "a 'min_gap' rule belongs on a number or scale question"
+        if rule.min_gap is None or not math.isfinite(rule.min_gap):
+            return "a 'min_gap' rule needs a numeric 'min_gap'"
+    elif question.kind in (QuestionKind.TEXT,):
+        return f"a {rule.rule.value!r} rule cannot compare free text"
+    if rule.rule is not RuleKind.TIMEZONE and rule.max_gap_hours is not None:
+        return "'max_gap_hours' only applies to 'timezone' rules"
+    if rule.rule is not RuleKind.MIN_GAP and rule.min_gap is not None:
+        return "'min_gap' only applies to 'min_gap' rules"
+    return None
+
+
+def _where(loc: tuple[int | str, ...], raw: Any) -> str:
+    """Turn a pydantic error location into words: `question 'bio': max_length`."""
+    if len(loc) >= 2 and loc[0] == "questions" and isinstance(loc[1], int):
+        questions = raw.get("questions") if isinstance(raw, dict) else None
+        item = questions[loc[1]] if isinstance(questions, list) and loc[1] < len(questions) else {}
+        name = item.get("id") if isinstance(item, dict) else None
+        label = f"question {name!r}" if name else f"question #{loc[1] + 1}"
+        rest = ".".join(str(part) for part in loc[2:])
+        return f"{label}: {rest}" if rest else label
+    return ".".join(str(part) for part in loc)
+
+
+def parse_program(raw: Any, source: str) -> Program:
+    if not isinstance(raw, dict):
+        raise ProgramError(f"{source}: expected a mapping at the top level of the program")
+    try:
+        return Program.model_validate(raw)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            where = _where(tuple(item["loc"]), raw)
+            message = item["msg"].removeprefix("Value error, ")
+            problems.append(f"{source}: {where + ': ' if where else ''}{message}")
+        raise ProgramError("\n".join(problems)) from None
+
+
+def load_program(path: Path) -> Program:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ProgramError(f"{path}: cannot read the file ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ProgramError(f"{path}: not valid YAML{where}") from None
+    return parse_program(raw, str(path))
+
+
+def load_programs(paths: list[Path]) -> list[Program]:
+    """Load program files and directories of `*.yaml`; ids must be unique across them."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted([*path.glob("*.yaml"), *path.glob("*.yml")]))
+        else:
+            files.append(path)
+    programs: list[Program] = []
+    seen: dict[str, Path] = {}
+    for file in files:
+        program = load_program(file)
+        if program.id in seen:
+            raise ProgramError(f"{file}: program id {program.id!r} is already used by {seen[program.id]}")
+        seen[program.id] = file
+        programs.append(program)
+    if not programs:
+        raise ProgramError(f"no program files found in {', '.join(map(str, paths))}")
+    return programs
+
+
+__all__ = [
+    "Ask",
+    "Capacity",
+    "Cadence",
+    "Cycle",
+    "GroupSize",
+    "MatchRule",
+    "Mode",
+    "Option",
+    "Program",
+    "ProgramError",
+    "Question",
+    "QuestionKind",
+    "QuietHours",
+    "Role",
+    "RuleKind",
+    "load_program",
+    "load_programs",
+    "parse_program",
+]
