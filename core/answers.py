@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -35,7 +35,7 @@ def _zone_names() -> dict[str, str]:
 
 
 def normalize_timezone(text: str) -> str:
-    """`europe/berlin` → `Europe/Berlin`; `+5:30`, `UTC-3` → `+05:30`, `-03:00`; `UTC` → `+00:00`."""
+    """Canonical answer: `europe/berlin` → `Europe/Berlin`; `UTC-3` → `-03:00`; `UTC` → `+00:00`."""
     cleaned = text.strip()
     if cleaned.lower() in ("utc", "gmt", "z"):
         return "+00:00"
@@ -64,7 +64,7 @@ def zone_of(value: str) -> timezone | ZoneInfo:
     try:
         return ZoneInfo(value)
     except ZoneInfoNotFoundError:
-        return timezone.utc
+        return UTC
 
 
 def utc_offset_hours(value: str, at: datetime) -> float:

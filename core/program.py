@@ -375,7 +375,9 @@ def load_programs(paths: list[Path]) -> list[Program]:
     for file in files:
         program = load_program(file)
         if program.id in seen:
-            raise ProgramError(f"{file}: program id {program.id!r} is already used by {seen[program.id]}")
+            raise ProgramError(
+                f"{file}: program id {program.id!r} is already used by {seen[program.id]}"
+            )
         seen[program.id] = file
         programs.append(program)
     if not programs:
@@ -385,8 +387,8 @@ def load_programs(paths: list[Path]) -> list[Program]:
 
 __all__ = [
     "Ask",
-    "Capacity",
     "Cadence",
+    "Capacity",
     "Cycle",
     "GroupSize",
     "MatchRule",

@@ -1,0 +1,27 @@
+"""What one inbound event is handled with: its transaction, program, platform and time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.identity import Conversation, PlatformUser
+from core.ports import ChatPort, UnitOfWork
+from core.program import Program
+
+
+@dataclass(slots=True)
+class Context:
+    uow: UnitOfWork
+    program: Program
+    state_id: int
+    enrolment_open: bool
+    user: PlatformUser
+    where: Conversation
+    port: ChatPort
+    now: datetime
+    display_name: str | None = None
+
+    def prompt_id(self, *parts: str) -> str:
+        """Prompt and form ids carry the program key so a later click finds its program."""
+        return ":".join((self.program.id, *parts))

@@ -1,0 +1,404 @@
+"""Onboarding: role → the role's questions → the program policy → a saved profile.
+
+Progress lives in an `OnboardingSession` that is saved after every answer, so a restart (or a
+person who wanders off for a week) resumes at the question they stopped at. Platforms with
+modals get the whole questionnaire as one `Form`; the others get one question at a time.
+Invalid answers are re-asked with the reason and never overwrite what was already given.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.answers import InvalidAnswer, describe_answer, parse_text_answer, validate_answer
+from core.content import Choice, Content, Form, FormField, Prompt, Reply, Text
+from core.context import Context
+from core.domain import OnboardingSession, OnboardingStep, Participant, ParticipantStatus
+from core.program import Program, Question, QuestionKind, Role
+
+ROLE_CHOICES = {
+    "mentee": frozenset({Role.MENTEE}),
+    "mentor": frozenset({Role.MENTOR}),
+    "both": frozenset({Role.MENTOR, Role.MENTEE}),
+}
+QUESTIONNAIRE_FORM = "questionnaire"
+PROFILE_FORM = "profile"
+
+
+def roles_from_word(program: Program, word: str) -> frozenset[Role] | None:
+    roles = ROLE_CHOICES.get(word.lower())
+    if roles is not None and len(roles) == 2 and not program.allow_both_roles:
+        return None
+    return roles
+
+
+def role_prompt(ctx: Context) -> Prompt:
+    choices = [
+        Choice("mentee", "Mentee — I'd like guidance"),
+        Choice("mentor", "Mentor — I can guide"),
+    ]
+    if ctx.program.allow_both_roles:
+        choices.append(Choice("both", "Both"))
+    return Prompt(
+        ctx.prompt_id("role"),
+        f"How would you like to take part in *{ctx.program.name}*?",
+        tuple(choices),
+    )
+
+
+def policy_prompt(ctx: Context) -> Prompt:
+    return Prompt(
+        ctx.prompt_id("policy"),
+        f"*Before you join: the {ctx.program.name} policy*\n{ctx.program.policy}\n\n"
+        "Do you accept it?",
+        (Choice("accept", "I accept"), Choice("decline", "Not now")),
+    )
+
+
+def _hint(question: Question) -> str:
+    hints = {
+        QuestionKind.TEXT: f"Up to {question.text_limit} characters.",
+        QuestionKind.TIMEZONE: "An IANA name like Europe/Berlin, or an offset like +05:30.",
+        QuestionKind.SCALE: "A whole number from {} to {}.".format(*question.scale_bounds),
+    }
+    hint = hints.get(question.kind, "")
+    if (
+        question.kind is QuestionKind.NUMBER
+        and question.min is not None
+        and question.max is not None
+    ):
+        hint = f"A number from {question.min:g} to {question.max:g}."
+    if question.help:
+        hint = f"{question.help} {hint}".strip()
+    if not question.required:
+        hint = f"{hint} Optional: type `skip` to leave it out.".strip()
+    return hint
+
+
+def ask(ctx: Context, question: Question, position: str = "", current: Any = None) -> Content:
+    """One question as a Prompt (choices) or Text (typed answer)."""
+    prefix = f"({position}) " if position else ""
+    shown = f"\nCurrent answer: {describe_answer(question, current)}" if current is not None else ""
+    if question.kind.has_options:
+        multiple = question.kind is QuestionKind.MULTI_CHOICE
+        hint = None
+        if not question.required:
+            hint = "Reply with a number, or `skip`." if not multiple else None
+        return Prompt(
+            ctx.prompt_id("q", question.id),
+            f"{prefix}{question.prompt}{shown}",
+            tuple(Choice(o.value, o.label) for o in question.options),
+            multiple=multiple,
+            max_choices=question.max_choices,
+            hint=hint,
+        )
+    return Text(f"{prefix}{question.prompt}{shown}\n_{_hint(question)}_")
+
+
+def form_for(ctx: Context, form: str, questions: list[Question], values: dict[str, Any]) -> Form:
+    fields = tuple(
+        FormField(
+            id=q.id,
+            label=q.prompt,
+            kind=q.kind,
+            required=q.required,
+            options=tuple(Choice(o.value, o.label) for o in q.options),
+            max_length=q.text_limit if q.kind is QuestionKind.TEXT else None,
+            max_choices=q.max_choices,
+            hint=_hint(q) or None,
+            initial=values.get(q.id),
+        )
+        for q in questions
+    )
+    title = "Your profile" if form == PROFILE_FORM else f"Join {ctx.program.name}"
+    return Form(
+        ctx.prompt_id(form), title, fields, submit_label="Save" if form == PROFILE_FORM else "Next"
+    )
+
+
+def validate_form(
+    questions: list[Question], values: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Validate every field; return the good values and an error per bad field."""
+    good: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for question in questions:
+        raw = values.get(question.id)
+        try:
+            if isinstance(raw, str) and question.kind in (QuestionKind.NUMBER, QuestionKind.SCALE):
+                good[question.id] = parse_text_answer(question, raw)
+            else:
+                good[question.id] = validate_answer(question, raw)
+        except InvalidAnswer as error:
+            errors[question.id] = str(error)
+    return good, errors
+
+
+class Onboarding:
+    """The onboarding conversation of one program, for one person at a time."""
+
+    async def start(
+        self, ctx: Context, participant: Participant | None, role_word: str | None
+    ) -> Reply:
+        reply = Reply()
+        if participant and participant.status in (
+            ParticipantStatus.ACTIVE,
+            ParticipantStatus.PAUSED,
+        ):
+            return reply.say(
+                f"You're already enrolled in *{ctx.program.name}* as a {participant.role_label}. "
+                "Use `profile` to see or change your answers, or `status` for your matches."
+            )
+        if not ctx.enrolment_open:
+            return reply.say(
+                f"Enrolment for *{ctx.program.name}* is closed right now. "
+                "Ask a coordinator when the next intake opens."
+            )
+        roles = roles_from_word(ctx.program, role_word) if role_word else None
+        if role_word and roles is None:
+            allowed = (
+                "mentor, mentee or both" if ctx.program.allow_both_roles else "mentor or mentee"
+            )
+            reply.say(f"{role_word!r} is not a role here; pick {allowed}.")
+        participant = await self._enrol(ctx, participant)
+        session = await ctx.uow.onboarding.get(_id(participant))
+        if session is not None and roles is None:
+            reply.say("Welcome back — let's carry on where you left off.")
+            return reply.say(*await self._current(ctx, participant, session))
+        session = session or OnboardingSession(
+            participant_id=_id(participant),
+            step=OnboardingStep.ROLE,
+            started_at=ctx.now,
+            updated_at=ctx.now,
+            draft=dict(participant.answers),
+        )
+        reply.say(f"Welcome to *{ctx.program.name}*! {ctx.program.description}".strip())
+        if roles is None:
+            session.step = OnboardingStep.ROLE
+            await self._save(ctx, session)
+            return reply.say(role_prompt(ctx))
+        session.roles = roles
+        return reply.say(*await self._advance(ctx, participant, session))
+
+    async def _enrol(self, ctx: Context, participant: Participant | None) -> Participant:
+        if participant is None:
+            return await ctx.uow.participants.add(
+                Participant(
+                    program_state_id=ctx.state_id,
+                    user=ctx.user,
+                    display_name=ctx.display_name or ctx.user.user_id,
+                    joined_at=ctx.now,
+                )
+            )
+        if participant.status is ParticipantStatus.LEFT:
+            participant.status = ParticipantStatus.ONBOARDING
+            await ctx.uow.participants.save(participant)
+        return participant
+
+    async def _save(self, ctx: Context, session: OnboardingSession) -> None:
+        session.updated_at = ctx.now
+        await ctx.uow.onboarding.save(session)
+
+    async def _current(
+        self, ctx: Context, participant: Participant, session: OnboardingSession
+    ) -> list[Content]:
+        """Re-show the step the person is on (after a restart or a stray message)."""
+        if session.step is OnboardingStep.ROLE:
+            return [role_prompt(ctx)]
+        if session.step is OnboardingStep.POLICY:
+            return [policy_prompt(ctx)]
+        if session.step is OnboardingStep.EDIT and session.question_id:
+            question = ctx.program.question(session.question_id)
+            return [ask(ctx, question, current=participant.answers.get(question.id))]
+        return await self._advance(ctx, participant, session)
+
+    async def _advance(
+        self, ctx: Context, participant: Participant, session: OnboardingSession
+    ) -> list[Content]:
+        """Move to the first unanswered question, the form, or the policy."""
+        questions = ctx.program.questions_for(session.roles)
+        if ctx.port.capabilities.modals and session.step in (
+            OnboardingStep.ROLE,
+            OnboardingStep.FORM,
+        ):
+            session.step = OnboardingStep.FORM
+            await self._save(ctx, session)
+            return [form_for(ctx, QUESTIONNAIRE_FORM, questions, session.draft)]
+        pending = [q for q in questions if q.id not in session.draft]
+        if pending:
+            question = pending[0]
+            session.step, session.question_id = OnboardingStep.QUESTION, question.id
+            await self._save(ctx, session)
+            position = f"{len(questions) - len(pending) + 1}/{len(questions)}"
+            return [ask(ctx, question, position)]
+        session.step, session.question_id = OnboardingStep.POLICY, None
+        await self._save(ctx, session)
+        return [policy_prompt(ctx)]
+
+    async def answer_text(
+        self, ctx: Context, participant: Participant, session: OnboardingSession, text: str
+    ) -> Reply:
+        question = self._expected_question(ctx, session)
+        if question is None:
+            return Reply().say(
+                "Please use the choices above.", *await self._current(ctx, participant, session)
+            )
+        try:
+            value = parse_text_answer(question, text)
+        except InvalidAnswer as error:
+            return self._reask(ctx, participant, question, session, str(error))
+        return await self._accept(ctx, participant, session, question, value)
+
+    async def choose(
+        self,
+        ctx: Context,
+        participant: Participant,
+        session: OnboardingSession,
+        kind: str,
+        arg: str | None,
+        choice_ids: tuple[str, ...],
+    ) -> Reply:
+        if kind == "role" and session.step is OnboardingStep.ROLE:
+            roles = roles_from_word(ctx.program, choice_ids[0]) if len(choice_ids) == 1 else None
+            if roles is None:
+                return Reply().say("Please pick one of the roles.", role_prompt(ctx))
+            session.roles = roles
+            return Reply(messages=await self._advance(ctx, participant, session))
+        if kind == "policy" and session.step is OnboardingStep.POLICY:
+            if choice_ids == ("accept",):
+                return await self._complete(ctx, participant, session)
+            return Reply().say(
+                "No problem — you have *not* been enrolled. Your answers are saved: "
+                "send `join` whenever you're ready to accept the policy."
+            )
+        question = self._expected_question(ctx, session)
+        if kind == "q" and question is not None and question.id == arg:
+            try:
+                value = validate_answer(
+                    question,
+                    list(choice_ids)
+                    if question.kind is QuestionKind.MULTI_CHOICE
+                    else (choice_ids[0] if choice_ids else None),
+                )
+            except InvalidAnswer as error:
+                return self._reask(ctx, participant, question, session, str(error))
+            return await self._accept(ctx, participant, session, question, value)
+        return Reply().say(
+            "That question has already been answered.",
+            *await self._current(ctx, participant, session),
+        )
+
+    def _expected_question(self, ctx: Context, session: OnboardingSession) -> Question | None:
+        if session.step in (OnboardingStep.QUESTION, OnboardingStep.EDIT) and session.question_id:
+            return ctx.program.question(session.question_id)
+        return None
+
+    def _reask(
+        self,
+        ctx: Context,
+        participant: Participant,
+        question: Question,
+        session: OnboardingSession,
+        reason: str,
+    ) -> Reply:
+        current = (
+            participant.answers.get(question.id) if session.step is OnboardingStep.EDIT else None
+        )
+        return Reply().say(f"⚠️ {reason}", ask(ctx, question, current=current))
+
+    async def _accept(
+        self,
+        ctx: Context,
+        participant: Participant,
+        session: OnboardingSession,
+        question: Question,
+        value: Any,
+    ) -> Reply:
+        if session.step is OnboardingStep.EDIT:
+            participant.answers[question.id] = value
+            participant.capacity = (
+                ctx.program.capacity_for(participant.answers)
+                if Role.MENTOR in participant.roles
+                else 0
+            )
+            await ctx.uow.participants.save(participant)
+            await ctx.uow.onboarding.delete(_id(participant))
+            return Reply().say(f"Saved. {question.prompt} → {describe_answer(question, value)}")
+        session.draft[question.id] = value
+        return Reply(messages=await self._advance(ctx, participant, session))
+
+    async def submit_form(
+        self,
+        ctx: Context,
+        participant: Participant,
+        session: OnboardingSession | None,
+        form: str,
+        values: dict[str, Any],
+    ) -> Reply:
+        if form == PROFILE_FORM:
+            questions = ctx.program.questions_for(participant.roles)
+            good, errors = validate_form(questions, values)
+            if errors:
+                return Reply(form_errors=errors)
+            participant.answers.update(good)
+            participant.capacity = (
+                ctx.program.capacity_for(participant.answers)
+                if Role.MENTOR in participant.roles
+                else 0
+            )
+            await ctx.uow.participants.save(participant)
+            return Reply().say("Your profile is saved.")
+        if session is None or session.step is not OnboardingStep.FORM:
+            return Reply().say("That form is no longer open — send `join` to continue.")
+        questions = ctx.program.questions_for(session.roles)
+        good, errors = validate_form(questions, values)
+        session.draft.update({k: v for k, v in good.items()})
+        if errors:
+            await self._save(ctx, session)
+            return Reply(form_errors=errors)
+        session.step = OnboardingStep.POLICY
+        await self._save(ctx, session)
+        return Reply().say(policy_prompt(ctx))
+
+    async def _complete(
+        self, ctx: Context, participant: Participant, session: OnboardingSession
+    ) -> Reply:
+        questions = ctx.program.questions_for(session.roles)
+        participant.roles = session.roles
+        participant.answers = {q.id: session.draft.get(q.id) for q in questions}
+        participant.status = ParticipantStatus.ACTIVE
+        participant.policy_accepted_at = ctx.now
+        participant.capacity = (
+            ctx.program.capacity_for(participant.answers) if Role.MENTOR in session.roles else 0
+        )
+        await ctx.uow.participants.save(participant)
+        await ctx.uow.onboarding.delete(_id(participant))
+        capacity = (
+            f" You can take up to {participant.capacity} mentee(s)."
+            if Role.MENTOR in session.roles
+            else ""
+        )
+        return Reply().say(
+            f"🎉 You're enrolled in *{ctx.program.name}* as a {participant.role_label}.{capacity}\n"
+            "When the coordinator runs the next matching round you'll get a private space "
+            "with your match. "
+            "`profile` shows your answers, `status` your matches, `help` everything else."
+        )
+
+    async def edit(self, ctx: Context, participant: Participant, question: Question) -> Reply:
+        session = OnboardingSession(
+            participant_id=_id(participant),
+            step=OnboardingStep.EDIT,
+            started_at=ctx.now,
+            updated_at=ctx.now,
+            roles=participant.roles,
+            question_id=question.id,
+        )
+        await ctx.uow.onboarding.save(session)
+        return Reply().say(ask(ctx, question, current=participant.answers.get(question.id)))
+
+
+def _id(participant: Participant) -> int:
+    if participant.id is None:
+        raise ValueError("participant has not been saved")
+    return participant.id

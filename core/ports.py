@@ -1,0 +1,123 @@
+"""Ports: what core asks of the outside world. Adapters and storage implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from core.content import Content, Form
+from core.domain import OnboardingSession, Participant, ProgramState
+from core.identity import Conversation, PlatformUser, SpaceRef
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a platform's UI can do; core picks native UI or the text fallback from these."""
+
+    modals: bool = False
+    buttons: bool = False
+    threads: bool = False
+    ephemeral: bool = False
+    e2ee: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """A sent message, so it can be updated (e.g. buttons disabled after a click)."""
+
+    conversation: Conversation
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    display_name: str
+    timezone: str | None = None
+    is_admin: bool = False
+
+
+class ChatPort(Protocol):
+    """One connected platform (Slack, Discord, Matrix, shell)."""
+
+    @property
+    def platform(self) -> str: ...
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    async def send(self, to: Conversation, content: Content) -> MessageRef: ...
+
+    async def update(self, message: MessageRef, content: Content) -> None: ...
+
+    async def open_form(self, interaction: str, form: Form) -> None:
+        """Open a form (modal) in reply to the interaction that carried `interaction`."""
+        ...
+
+    async def create_space(
+        self, workspace_id: str, name: str, topic: str, members: Sequence[PlatformUser]
+    ) -> SpaceRef: ...
+
+    async def add_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None: ...
+
+    async def remove_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None: ...
+
+    async def archive_space(self, space: SpaceRef) -> None: ...
+
+    async def user_info(self, user: PlatformUser) -> UserInfo: ...
+
+
+class WorkspaceRepository(Protocol):
+    async def ensure(self, platform: str, external_id: str) -> int:
+        """The id of the workspace row, created on first sight."""
+        ...
+
+
+class ProgramRepository(Protocol):
+    async def ensure(self, workspace_id: int, program_key: str) -> ProgramState: ...
+
+    async def save(self, state: ProgramState) -> None: ...
+
+
+class ParticipantRepository(Protocol):
+    async def find(self, program_state_id: int, user: PlatformUser) -> Participant | None: ...
+
+    async def get(self, participant_id: int) -> Participant | None: ...
+
+    async def add(self, participant: Participant) -> Participant:
+        """Insert and return the participant with its id set."""
+        ...
+
+    async def save(self, participant: Participant) -> None:
+        """Update the row and replace its answers."""
+        ...
+
+    async def delete(self, participant_id: int) -> None:
+        """Delete the participant with their answers and onboarding progress."""
+        ...
+
+    async def list(self, program_state_id: int) -> list[Participant]: ...
+
+
+class OnboardingRepository(Protocol):
+    async def get(self, participant_id: int) -> OnboardingSession | None: ...
+
+    async def save(self, session: OnboardingSession) -> None:
+        """Insert or update."""
+        ...
+
+    async def delete(self, participant_id: int) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    workspaces: WorkspaceRepository
+    programs: ProgramRepository
+    participants: ParticipantRepository
+    onboarding: OnboardingRepository
+
+
+class Store(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """One transaction: commits when the block exits normally, rolls back on an exception."""
+        ...
