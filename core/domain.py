@@ -57,6 +57,13 @@ class Participant:
         return self.paused_until is None or self.paused_until > now
 
     @property
+    def key(self) -> int:
+        """The database id; only saved participants reach the code that asks for it."""
+        if self.id is None:
+            raise ValueError("participant has not been saved")
+        return self.id
+
+    @property
     def role_label(self) -> str:
         return " and ".join(sorted(r.value for r in self.roles)) or "no role yet"
 

@@ -149,7 +149,7 @@ class Onboarding:
                 f"You're already enrolled in *{ctx.program.name}* as a {participant.role_label}. "
                 "Use `profile` to see or change your answers, or `status` for your matches."
             )
-        if not ctx.enrolment_open:
+        if not ctx.state.enrolment_open:
             return reply.say(
                 f"Enrolment for *{ctx.program.name}* is closed right now. "
                 "Ask a coordinator when the next intake opens."
@@ -161,12 +161,12 @@ class Onboarding:
             )
             reply.say(f"{role_word!r} is not a role here; pick {allowed}.")
         participant = await self._enrol(ctx, participant)
-        session = await ctx.uow.onboarding.get(_id(participant))
+        session = await ctx.uow.onboarding.get(participant.key)
         if session is not None and roles is None:
             reply.say("Welcome back — let's carry on where you left off.")
             return reply.say(*await self._current(ctx, participant, session))
         session = session or OnboardingSession(
-            participant_id=_id(participant),
+            participant_id=participant.key,
             step=OnboardingStep.ROLE,
             started_at=ctx.now,
             updated_at=ctx.now,
@@ -322,7 +322,7 @@ class Onboarding:
                 else 0
             )
             await ctx.uow.participants.save(participant)
-            await ctx.uow.onboarding.delete(_id(participant))
+            await ctx.uow.onboarding.delete(participant.key)
             return Reply().say(f"Saved. {question.prompt} → {describe_answer(question, value)}")
         session.draft[question.id] = value
         return Reply(messages=await self._advance(ctx, participant, session))
@@ -372,7 +372,7 @@ class Onboarding:
             ctx.program.capacity_for(participant.answers) if Role.MENTOR in session.roles else 0
         )
         await ctx.uow.participants.save(participant)
-        await ctx.uow.onboarding.delete(_id(participant))
+        await ctx.uow.onboarding.delete(participant.key)
         capacity = (
             f" You can take up to {participant.capacity} mentee(s)."
             if Role.MENTOR in session.roles
@@ -387,7 +387,7 @@ class Onboarding:
 
     async def edit(self, ctx: Context, participant: Participant, question: Question) -> Reply:
         session = OnboardingSession(
-            participant_id=_id(participant),
+            participant_id=participant.key,
             step=OnboardingStep.EDIT,
             started_at=ctx.now,
             updated_at=ctx.now,
@@ -396,9 +396,3 @@ class Onboarding:
         )
         await ctx.uow.onboarding.save(session)
         return Reply().say(ask(ctx, question, current=participant.answers.get(question.id)))
-
-
-def _id(participant: Participant) -> int:
-    if participant.id is None:
-        raise ValueError("participant has not been saved")
-    return participant.id

@@ -1,0 +1,397 @@
+"""The one entry point adapters call: `MentorBot.handle(event)`, one transaction per event."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import timedelta
+
+from core.answers import describe_answer
+from core.clock import Clock
+from core.commands import VERB_NAMES, help_text
+from core.content import Choice, Prompt, Reply
+from core.context import Context
+from core.domain import Participant, ParticipantStatus
+from core.durations import InvalidDuration, describe_duration, parse_duration
+from core.events import ChoiceSelected, CommandInvoked, Event, FormSubmitted, TextReceived
+from core.onboarding import PROFILE_FORM, Onboarding, form_for
+from core.ports import ChatPort, Store, UnitOfWork
+from core.program import Program, Role
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Context, tuple[str, ...]], Awaitable[Reply]]
+NOT_YET = frozenset({"request", "goals"})
+ADMIN_NOT_YET = frozenset({"match", "stats", "export", "end-match", "broadcast"})
+FAILURE = (
+    "Sorry — something went wrong on my side and nothing was changed. "
+    "Your earlier answers are safe; please try again in a moment."
+)
+
+
+class MentorBot:
+    def __init__(
+        self,
+        programs: Sequence[Program],
+        store: Store,
+        ports: Mapping[str, ChatPort],
+        clock: Clock,
+        command: str = "/mentor",
+    ) -> None:
+        if not programs:
+            raise ValueError("mentorbot needs at least one program")
+        self.programs = {p.id: p for p in programs}
+        self.default_program = programs[0]
+        self.store = store
+        self.ports = ports
+        self.clock = clock
+        self.command = command
+        self.onboarding = Onboarding()
+        self._verbs: dict[str, Handler] = {
+            "join": self._join,
+            "profile": self._profile,
+            "status": self._status,
+            "pause": self._pause,
+            "resume": self._resume,
+            "leave": self._leave,
+            "my-data": self._my_data,
+            "forget-me": self._forget_me,
+            "admin": self._admin,
+        }
+
+    async def handle(self, event: Event) -> Reply:
+        """Handle one inbound event in one transaction; never raises for a person's mistake."""
+        try:
+            async with self.store.transaction() as uow:
+                if isinstance(event, CommandInvoked):
+                    return await self._command(uow, event)
+                if isinstance(event, TextReceived):
+                    return await self._text(uow, event)
+                if isinstance(event, ChoiceSelected):
+                    return await self._choice(uow, event)
+                if isinstance(event, FormSubmitted):
+                    return await self._form(uow, event)
+                return Reply()  # activity and membership are counted by the engagement issue
+        except Exception:
+            log.exception("failed to handle %s", type(event).__name__)
+            return Reply().say(FAILURE)
+
+    async def _context(
+        self, uow: UnitOfWork, program: Program, event: Event, display_name: str | None = None
+    ) -> Context:
+        user = event.user
+        workspace_id = await uow.workspaces.ensure(user.platform, user.workspace_id)
+        state = await uow.programs.ensure(workspace_id, program.id)
+        return Context(
+            uow=uow,
+            program=program,
+            state=state,
+            user=user,
+            where=event.where,
+            port=self.ports[user.platform],
+            now=self.clock.now(),
+            display_name=display_name,
+        )
+
+    async def _command(self, uow: UnitOfWork, event: CommandInvoked) -> Reply:
+        args = event.args
+        program = self.default_program
+        if args and args[0] in self.programs and event.verb != "admin":
+            program, args = self.programs[args[0]], args[1:]
+        elif event.verb == "admin" and len(args) > 1 and args[1] in self.programs:
+            program, args = self.programs[args[1]], (args[0], *args[2:])
+        ctx = await self._context(uow, program, event, event.display_name)
+        log.info("command verb=%s platform=%s", event.verb, event.user.platform)
+        handler = self._verbs.get(event.verb)
+        if handler is not None:
+            return await handler(ctx, args)
+        if event.verb in NOT_YET:
+            return Reply().say(f"`{event.verb}` is not available in this version yet.")
+        unknown = None if event.verb in VERB_NAMES else event.verb
+        return Reply().say(
+            help_text(self.command, coordinator=await self._is_coordinator(ctx), unknown=unknown)
+        )
+
+    async def _text(self, uow: UnitOfWork, event: TextReceived) -> Reply:
+        for program in self.programs.values():
+            ctx = await self._context(uow, program, event, event.display_name)
+            participant = await uow.participants.find(ctx.state_id, event.user)
+            session = participant and await uow.onboarding.get(participant.key)
+            if participant and session:
+                return await self.onboarding.answer_text(ctx, participant, session, event.text)
+        return Reply().say(f"I only understand commands here. Try `{self.command} help`.")
+
+    async def _choice(self, uow: UnitOfWork, event: ChoiceSelected) -> Reply:
+        key, _, rest = event.prompt_id.partition(":")
+        kind, _, arg = rest.partition(":")
+        program = self.programs.get(key)
+        if program is None:
+            return Reply().say("That question belongs to a program that no longer runs here.")
+        ctx = await self._context(uow, program, event)
+        participant = await uow.participants.find(ctx.state_id, event.user)
+        if participant is None:
+            return Reply().say(f"You're not enrolled. Send `{self.command} join` to start.")
+        if kind == "leave":
+            return await self._confirm_leave(ctx, participant, event.choice_ids)
+        if kind == "forget":
+            return await self._confirm_forget(ctx, participant, event.choice_ids)
+        session = await uow.onboarding.get(participant.key)
+        if session is None:
+            return Reply().say("That question has already been answered.")
+        return await self.onboarding.choose(
+            ctx, participant, session, kind, arg or None, event.choice_ids
+        )
+
+    async def _form(self, uow: UnitOfWork, event: FormSubmitted) -> Reply:
+        key, _, form = event.form_id.partition(":")
+        program = self.programs.get(key)
+        if program is None:
+            return Reply().say("That form belongs to a program that no longer runs here.")
+        ctx = await self._context(uow, program, event)
+        participant = await uow.participants.find(ctx.state_id, event.user)
+        if participant is None:
+            return Reply().say(f"You're not enrolled. Send `{self.command} join` to start.")
+        session = await uow.onboarding.get(participant.key)
+        return await self.onboarding.submit_form(ctx, participant, session, form, event.values)
+
+    async def _is_coordinator(self, ctx: Context) -> bool:
+        if ctx.user.user_id in ctx.program.coordinators:
+            return True
+        return (await ctx.port.user_info(ctx.user)).is_admin
+
+    async def _participant(self, ctx: Context) -> Participant | None:
+        return await ctx.uow.participants.find(ctx.state_id, ctx.user)
+
+    async def _enrolled(self, ctx: Context) -> Participant | Reply:
+        """The person's active or paused profile, or a reply telling them to join first."""
+        participant = await self._participant(ctx)
+        if participant and participant.status in (
+            ParticipantStatus.ACTIVE,
+            ParticipantStatus.PAUSED,
+        ):
+            return participant
+        if participant and participant.status is ParticipantStatus.ONBOARDING:
+            return Reply().say(f"You haven't finished joining yet — send `{self.command} join`.")
+        return Reply().say(
+            f"You're not enrolled in *{ctx.program.name}* yet. Send `{self.command} join` to start."
+        )
+
+    # --- participant verbs ----------------------------------------------------------------
+
+    async def _join(self, ctx: Context, args: tuple[str, ...]) -> Reply:
+        participant = await self._participant(ctx)
+        return await self.onboarding.start(ctx, participant, args[0] if args else None)
+
+    async def _profile(self, ctx: Context, args: tuple[str, ...]) -> Reply:
+        participant = await self._enrolled(ctx)
+        if isinstance(participant, Reply):
+            return participant
+        questions = ctx.program.questions_for(participant.roles)
+        if args and args[0] == "edit":
+            if len(args) < 2 and ctx.port.capabilities.modals:
+                return Reply().say(form_for(ctx, PROFILE_FORM, questions, participant.answers))
+            target = args[1] if len(args) > 1 else ""
+            question = None
+            if target.isdigit() and 1 <= int(target) <= len(questions):
+                question = questions[int(target) - 1]
+            else:
+                question = next((q for q in questions if q.id == target), None)
+            if question is None:
+                return Reply().say(
+                    f"Tell me which answer to change: `{self.command} profile edit N` "
+                    f"with N from 1 to {len(questions)}."
+                )
+            return await self.onboarding.edit(ctx, participant, question)
+        lines = [f"*Your profile in {ctx.program.name}* ({participant.role_label})"]
+        for number, question in enumerate(questions, start=1):
+            answer = describe_answer(question, participant.answers.get(question.id))
+            lines.append(f"{number}. {question.prompt}\n    {answer}")
+        if Role.MENTOR in participant.roles:
+            lines.append(f"Mentee capacity: {participant.capacity}")
+        lines.append(f"Change an answer with `{self.command} profile edit N`.")
+        return Reply().say("\n".join(lines))
+
+    async def _status(self, ctx: Context, args: tuple[str, ...]) -> Reply:
+        participant = await self._participant(ctx)
+        if participant is None or participant.status is ParticipantStatus.LEFT:
+            return Reply().say(
+                f"You're not enrolled in *{ctx.program.name}*. Send `{self.command} join` to start."
+            )
+        if participant.status is ParticipantStatus.ONBOARDING:
+            session = await ctx.uow.onboarding.get(participant.key)
+            questions = ctx.program.questions_for(session.roles) if session else []
+            done = sum(1 for q in questions if session and q.id in session.draft)
+            progress = f" ({done} of {len(questions)} questions answered)" if questions else ""
+            return Reply().say(
+                f"You're part-way through joining *{ctx.program.name}*{progress}. "
+                f"Send `{self.command} join` to carry on."
+            )
+        state = "active"
+        if participant.is_paused(ctx.now):
+            until = participant.paused_until
+            state = f"paused until {until:%a %d %b %Y}" if until else "paused until you `resume`"
+        return Reply().say(
+            f"*{ctx.program.name}*: enrolled as a {participant.role_label}, {state}.\n"
+            "No match yet — you'll hear from me when the next matching round runs."
+        )
+
+    async def _pause(self, ctx: Context, args: tuple[str, ...]) -> Reply:
+        participant = await self._enrolled(ctx)
+        if isinstance(participant, Reply):
+            return participant
+        until = None
+        if args:
+            try:
+                length: timedelta = parse_duration("".join(args))
+            except InvalidDuration as error:
+                return Reply().say(str(error))
+            until = ctx.now + length
+        participant.status = ParticipantStatus.PAUSED
+        participant.paused_until = until
+        await ctx.uow.participants.save(participant)
+        when = (
+            f"for {describe_duration(until - ctx.now)} (until {until:%a %d %b %Y})"
+            if until
+            else "until you send `resume`"
+        )
+        return Reply().say(
+            f"Paused {when}. You won't be matched or reminded meanwhile; "
+            f"`{self.command} resume` ends the pause early."
+        )
+
+    async def _resume(self, ctx: Context, args: tuple[str, ...]) -> Reply:
+        participant = await self._enrolled(ctx)
+        if isinstance(participant, Reply):
+            return participant
+        if participant.status is not ParticipantStatus.PAUSED:
+            return Reply().say("You're not paused — nothing to resume.")
+        participant.status, participant.paused_until = ParticipantStatus.ACTIVE, None
+        await ctx.uow.participants.save(participant)
+        return Reply().say(f"Welcome back to *{ctx.program.name}*! You're active again.")
+
+    async def _leave(self, ctx: Context, args: tuple[str, ...]) -> Reply:
+        participant = await self._participant(ctx)
+        if participant is None or participant.status is ParticipantStatus.LEFT:
+            return Reply().say(f"You're not enrolled in *{ctx.program.name}*.")
+        return Reply().say(
+            Prompt(
+                ctx.prompt_id("leave"),
+                f"Leave *{ctx.program.name}*? You won't be matched or contacted any more.",
+                (Choice("yes", "Yes, leave"), Choice("no", "No, stay")),
+            )
+        )
+
+    async def _confirm_leave(
+        self, ctx: Context, participant: Participant, choice: tuple[str, ...]
+    ) -> Reply:
+        if choice != ("yes",):
+            return Reply().say("Good to have you — nothing changed.")
+        if participant.status is ParticipantStatus.LEFT:
+            return Reply().say("You have already left.")
+        participant.status = ParticipantStatus.LEFT
+        await ctx.uow.participants.save(participant)
+        await ctx.uow.onboarding.delete(participant.key)
+        return Reply().say(
+            f"You've left *{ctx.program.name}*. Your profile is kept in case you come back "
+            f"(`{self.command} join`); `{self.command} forget-me` deletes it for good."
+        )
+
+    async def _my_data(self, ctx: Context, args: tuple[str, ...]) -> Reply:
+        participant = await self._participant(ctx)
+        if participant is None:
+            return Reply().say(f"I store nothing about you in *{ctx.program.name}*.")
+        session = await ctx.uow.onboarding.get(participant.key)
+        record = {
+            "program": ctx.program.id,
+            "user": str(participant.user),
+            "display_name": participant.display_name,
+            "roles": sorted(r.value for r in participant.roles),
+            "status": participant.status.value,
+            "capacity": participant.capacity,
+            "joined_at": participant.joined_at.isoformat(),
+            "paused_until": participant.paused_until and participant.paused_until.isoformat(),
+            "policy_accepted_at": participant.policy_accepted_at
+            and participant.policy_accepted_at.isoformat(),
+            "answers": participant.answers,
+            "unfinished_answers": session.draft if session else {},
+        }
+        return Reply().say(
+            "Everything I store about you:\n```\n" + json.dumps(record, indent=2) + "\n```"
+        )
+
+    async def _forget_me(self, ctx: Context, args: tuple[str, ...]) -> Reply:
+        if await self._participant(ctx) is None:
+            return Reply().say(f"I store nothing about you in *{ctx.program.name}*.")
+        return Reply().say(
+            Prompt(
+                ctx.prompt_id("forget"),
+                f"Delete your profile and answers in *{ctx.program.name}*? This cannot be undone.",
+                (Choice("yes", "Yes, delete everything"), Choice("no", "No, keep it")),
+            )
+        )
+
+    async def _confirm_forget(
+        self, ctx: Context, participant: Participant, choice: tuple[str, ...]
+    ) -> Reply:
+        if choice != ("yes",):
+            return Reply().say("Nothing was deleted.")
+        await ctx.uow.participants.delete(participant.key)
+        return Reply().say("Done — your profile and answers are deleted.")
+
+    # --- coordinator verbs -----------------------------------------------------------------
+
+    async def _admin(self, ctx: Context, args: tuple[str, ...]) -> Reply:
+        if not await self._is_coordinator(ctx):
+            return Reply().say(
+                "Only coordinators of this program can use `admin` commands. "
+                "Ask a coordinator if you think you should be one."
+            )
+        sub = args[0].lower() if args else "status"
+        if sub == "status":
+            return await self._admin_status(ctx)
+        if sub in ("open", "close"):
+            ctx.state.enrolment_open = sub == "open"
+            await ctx.uow.programs.save(ctx.state)
+            return Reply().say(f"Enrolment for *{ctx.program.name}* is now {enrolment_word(ctx)}.")
+        if sub in ADMIN_NOT_YET:
+            return Reply().say(f"`admin {sub}` is not available in this version yet.")
+        return Reply().say(help_text(self.command, coordinator=True, unknown=f"admin {sub}"))
+
+    async def _admin_status(self, ctx: Context) -> Reply:
+        people = await ctx.uow.participants.list(ctx.state_id)
+        counts: Counter[tuple[str, str]] = Counter()
+        for person in people:
+            status = "paused" if person.is_paused(ctx.now) else person.status.value
+            if person.status is ParticipantStatus.PAUSED and not person.is_paused(ctx.now):
+                status = "active"
+            for role in person.roles or {None}:
+                counts[(role.value if role else "undecided", status)] += 1
+        capacity = sum(
+            p.capacity
+            for p in people
+            if Role.MENTOR in p.roles and p.status is ParticipantStatus.ACTIVE
+        )
+
+        def line(role: str) -> str:
+            parts = [f"{counts[(role, s)]} {s}" for s in ("active", "paused", "onboarding")]
+            return f"• {role}s: " + ", ".join(parts)
+
+        onboarding = sum(1 for p in people if p.status is ParticipantStatus.ONBOARDING)
+        return Reply().say(
+            "\n".join(
+                [
+                    f"*{ctx.program.name}* — enrolment {enrolment_word(ctx)}",
+                    line("mentee"),
+                    line("mentor"),
+                    f"• mentee places offered by active mentors: {capacity}",
+                    f"• part-way through joining: {onboarding}",
+                    f"• left: {sum(1 for p in people if p.status is ParticipantStatus.LEFT)}",
+                ]
+            )
+        )
+
+
+def enrolment_word(ctx: Context) -> str:
+    return "open" if ctx.state.enrolment_open else "closed"
