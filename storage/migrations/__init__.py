@@ -1,0 +1,1 @@
+"""Alembic migrations of mentorbot's database; run them through `storage.migrate`."""

@@ -1,0 +1,53 @@
+"""The unit of work: one database transaction per inbound event, with core's repositories."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage.repositories import (
+    SqlOnboardingRepository,
+    SqlParticipantRepository,
+    SqlProgramRepository,
+    SqlWorkspaceRepository,
+)
+
+
+class SqlUnitOfWork:
+    """Core's `UnitOfWork`: the repositories, all bound to one session (one transaction)."""
+
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
+        self.session = session
+        self.workspaces = SqlWorkspaceRepository(session, dialect)
+        self.programs = SqlProgramRepository(session, dialect)
+        self.participants = SqlParticipantRepository(session)
+        self.onboarding = SqlOnboardingRepository(session)
+
+
+class SqlStore:
+    """Core's `Store` on an async SQLAlchemy engine.
+
+    The engine belongs to the caller (the composition root creates, migrates and disposes it);
+    the store only opens sessions on it.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        # expire_on_commit=False: rows are converted to dataclasses inside the transaction, and
+        # nothing should lazily hit the database after it.
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
+        """Commits when the block exits normally, rolls back when it raises."""
+        async with self._sessions() as session, session.begin():
+            yield SqlUnitOfWork(session, self._engine.dialect.name)
+
+
+__all__ = ["SqlStore", "SqlUnitOfWork"]

@@ -1,0 +1,260 @@
+"""SQLModel tables. Repositories map them to core's dataclasses; core never sees these classes.
+
+The tables use their own SQLAlchemy registry and `MetaData` (not SQLModel's process-wide default)
+with a naming convention, so every constraint has a stable name: Alembic needs names to drop or
+alter constraints, especially in SQLite batch mode. The migrations in `storage/migrations` must
+describe exactly these tables; a test compares them with Alembic's autogenerate.
+
+Tables filled by the foundation: workspace, program_state, participant, answer,
+onboarding_session. Created now for the next issues, so the migration history starts complete:
+cycle, match, match_member, space, reminder.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import CheckConstraint, Column, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, json_type
+
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+MATCH_STATUSES = ("proposed", "active", "ended")
+REMINDER_STATUSES = ("pending", "claimed", "sent", "failed")
+MEMBER_ROLES = ("mentor", "mentee")
+PARTICIPANT_STATUSES = ("onboarding", "active", "paused", "left")
+
+
+def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    listed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=name)
+
+
+def _when(*, nullable: bool) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable)
+
+
+class TableBase(SQLModel, registry=registry(metadata=metadata)):
+    """Base of mentorbot's tables: binds them to `storage.tables.metadata`."""
+
+
+class WorkspaceRow(TableBase, table=True):
+    """One Slack team, Discord guild or Matrix homeserver/space the bot serves."""
+
+    __tablename__: ClassVar[str] = "workspace"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(sa_type=String(32))
+    external_id: str = Field(sa_type=String(255))
+
+
+class ProgramStateRow(TableBase, table=True):
+    """A program's state in one workspace; the definition itself is YAML, named by program_key."""
+
+    __tablename__: ClassVar[str] = "program_state"
+    __table_args__ = (UniqueConstraint("workspace_id", "program_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    program_key: str = Field(sa_type=String(64))
+    enrolment_open: bool = Field(default=True)
+
+
+class ParticipantRow(TableBase, table=True):
+    """A person enrolled in a program.
+
+    `platform`, `workspace_id` and `user_id` are the PlatformUser: `workspace_id` here is the
+    platform's workspace id (text), not the `workspace` row id.
+    """
+
+    __tablename__: ClassVar[str] = "participant"
+    __table_args__ = (
+        UniqueConstraint("program_state_id", "platform", "workspace_id", "user_id"),
+        Index("ix_participant_user", "platform", "workspace_id", "user_id"),
+        _one_of("status", PARTICIPANT_STATUSES, "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_state_id: int = Field(foreign_key="program_state.id", ondelete="CASCADE")
+    platform: str = Field(sa_type=String(32))
+    workspace_id: str = Field(sa_type=String(255))
+    user_id: str = Field(sa_type=String(255))
+    display_name: str = Field(sa_type=String(255))
+    roles: str = Field(default="", sa_type=String(32), description='"mentee" or "mentor,mentee"')
+    status: str = Field(default="onboarding", sa_type=String(16))
+    capacity: int = Field(default=0)
+    paused_until: datetime | None = _when(nullable=True)
+    policy_accepted_at: datetime | None = _when(nullable=True)
+    joined_at: datetime = _when(nullable=False)
+
+
+class AnswerRow(TableBase, table=True):
+    """One questionnaire answer of a participant; `value` is JSON (str, number, list or null)."""
+
+    __tablename__: ClassVar[str] = "answer"
+    __table_args__ = (UniqueConstraint("participant_id", "question_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE")
+    question_id: str = Field(sa_type=String(64))
+    value: Any = Field(default=None, sa_column=Column(json_type(), nullable=False))
+
+
+class OnboardingSessionRow(TableBase, table=True):
+    """Questionnaire progress of a participant; at most one at a time."""
+
+    __tablename__: ClassVar[str] = "onboarding_session"
+
+    participant_id: int = Field(primary_key=True, foreign_key="participant.id", ondelete="CASCADE")
+    step: str = Field(sa_type=String(16))
+    roles: str = Field(default="", sa_type=String(32))
+    question_id: str | None = Field(default=None, sa_type=String(64))
+    draft: Any = Field(default=None, sa_column=Column(json_type(), nullable=False))
+    started_at: datetime = _when(nullable=False)
+    updated_at: datetime = _when(nullable=False)
+
+
+class CycleRow(TableBase, table=True):
+    """One matching period of a program; `number` counts from 1 within the program."""
+
+    __tablename__: ClassVar[str] = "cycle"
+    __table_args__ = (UniqueConstraint("program_state_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_state_id: int = Field(foreign_key="program_state.id", ondelete="CASCADE")
+    number: int
+    starts_at: datetime = _when(nullable=False)
+    ends_at: datetime = _when(nullable=False)
+
+
+class MatchRow(TableBase, table=True):
+    """A pair or group formed in a cycle.
+
+    `idempotency_key` is unique, so committing the same round twice (a retry after a timeout, two
+    instances) cannot create the match twice.
+    """
+
+    __tablename__: ClassVar[str] = "match"
+    __table_args__ = (
+        Index("ix_match_program_state_id_status", "program_state_id", "status"),
+        _one_of("status", MATCH_STATUSES, "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_state_id: int = Field(foreign_key="program_state.id", ondelete="CASCADE")
+    cycle_id: int = Field(foreign_key="cycle.id", ondelete="CASCADE", index=True)
+    status: str = Field(default="proposed", sa_type=String(16))
+    score: float = Field(default=0.0)
+    explanation: Any = Field(default=None, sa_column=Column(json_type(), nullable=False))
+    created_at: datetime = _when(nullable=False)
+    ended_at: datetime | None = _when(nullable=True)
+    idempotency_key: str = Field(sa_type=String(255), unique=True)
+
+
+class MatchMemberRow(TableBase, table=True):
+    """A participant in a match, with the role they have in it."""
+
+    __tablename__: ClassVar[str] = "match_member"
+    __table_args__ = (_one_of("role", MEMBER_ROLES, "role"),)
+
+    match_id: int = Field(primary_key=True, foreign_key="match.id", ondelete="CASCADE")
+    participant_id: int = Field(
+        primary_key=True, foreign_key="participant.id", ondelete="CASCADE", index=True
+    )
+    role: str = Field(sa_type=String(16))
+
+
+class SpaceRow(TableBase, table=True):
+    """The private channel, thread or room of a match on its platform."""
+
+    __tablename__: ClassVar[str] = "space"
+    __table_args__ = (UniqueConstraint("platform", "workspace_id", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    match_id: int = Field(foreign_key="match.id", ondelete="CASCADE", unique=True)
+    platform: str = Field(sa_type=String(32))
+    workspace_id: str = Field(sa_type=String(255))
+    external_id: str = Field(sa_type=String(255))
+    name: str = Field(sa_type=String(255))
+    archived_at: datetime | None = _when(nullable=True)
+
+
+class ReminderRow(TableBase, table=True):
+    """A scheduled message to deliver: the outbox the dispatcher claims from.
+
+    The dispatcher claims `pending` rows whose `due_at` has passed (index on status, due_at), marks
+    them `claimed`, and `sent` or `failed` after delivery. `idempotency_key` is unique so planning
+    the same reminder twice keeps one row.
+    """
+
+    __tablename__: ClassVar[str] = "reminder"
+    __table_args__ = (
+        Index("ix_reminder_status_due_at", "status", "due_at"),
+        _one_of("status", REMINDER_STATUSES, "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_type=String(64))
+    program_state_id: int = Field(foreign_key="program_state.id", ondelete="CASCADE", index=True)
+    participant_id: int | None = Field(
+        default=None, foreign_key="participant.id", ondelete="CASCADE", index=True
+    )
+    match_id: int | None = Field(
+        default=None, foreign_key="match.id", ondelete="CASCADE", index=True
+    )
+    due_at: datetime = _when(nullable=False)
+    status: str = Field(default="pending", sa_type=String(16))
+    attempts: int = Field(default=0)
+    idempotency_key: str = Field(sa_type=String(255), unique=True)
+    payload: Any = Field(default=None, sa_column=Column(json_type(), nullable=False))
+    claimed_at: datetime | None = _when(nullable=True)
+    sent_at: datetime | None = _when(nullable=True)
+    last_error: str | None = Field(default=None, sa_type=Text)
+
+
+ALL_TABLES = (
+    WorkspaceRow,
+    ProgramStateRow,
+    ParticipantRow,
+    AnswerRow,
+    OnboardingSessionRow,
+    CycleRow,
+    MatchRow,
+    MatchMemberRow,
+    SpaceRow,
+    ReminderRow,
+)
+
+__all__ = [
+    "ALL_TABLES",
+    "MATCH_STATUSES",
+    "MEMBER_ROLES",
+    "NAMING_CONVENTION",
+    "PARTICIPANT_STATUSES",
+    "REMINDER_STATUSES",
+    "AnswerRow",
+    "CycleRow",
+    "MatchMemberRow",
+    "MatchRow",
+    "OnboardingSessionRow",
+    "ParticipantRow",
+    "ProgramStateRow",
+    "ReminderRow",
+    "SpaceRow",
+    "TableBase",
+    "WorkspaceRow",
+    "metadata",
+]
