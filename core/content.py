@@ -90,6 +90,15 @@ def user_text(text: str, *, limit: int = 1000) -> str:
     return _MARKUP.sub(r"\\\1", cleaned)
 
 
+_BOLD_ITALIC = re.compile(r"(?<![\\\w])([*_])(?=\S)(.+?)(?<=\S)(?<!\\)\1(?!\w)")
+_ESCAPED = re.compile(r"\\([*_~`>|\\\[\]])")
+
+
+def plain(markdown: str) -> str:
+    """Limited markdown as plain text: markers removed, escapes resolved (shell, Matrix body)."""
+    return _ESCAPED.sub(r"\1", _BOLD_ITALIC.sub(r"\2", markdown))
+
+
 def prompt_as_text(prompt: Prompt) -> str:
     lines = [prompt.text]
     lines.extend(f"  {i}. {choice.label}" for i, choice in enumerate(prompt.choices, start=1))

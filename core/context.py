@@ -21,6 +21,7 @@ class Context:
     port: ChatPort
     now: datetime
     display_name: str | None = None
+    command: str = "/mentor"
 
     @property
     def state_id(self) -> int:

@@ -147,7 +147,8 @@ class Onboarding:
         ):
             return reply.say(
                 f"You're already enrolled in *{ctx.program.name}* as a {participant.role_label}. "
-                "Use `profile` to see or change your answers, or `status` for your matches."
+                f"Use `{ctx.command} profile` to see or change your answers, "
+                f"or `{ctx.command} status` for your matches."
             )
         if not ctx.state.enrolment_open:
             return reply.say(
@@ -216,6 +217,9 @@ class Onboarding:
         self, ctx: Context, participant: Participant, session: OnboardingSession
     ) -> list[Content]:
         """Move to the first unanswered question, the form, or the policy."""
+        if participant.roles != session.roles:  # so coordinators see who is joining as what
+            participant.roles = session.roles
+            await ctx.uow.participants.save(participant)
         questions = ctx.program.questions_for(session.roles)
         if ctx.port.capabilities.modals and session.step in (
             OnboardingStep.ROLE,
@@ -269,7 +273,7 @@ class Onboarding:
                 return await self._complete(ctx, participant, session)
             return Reply().say(
                 "No problem — you have *not* been enrolled. Your answers are saved: "
-                "send `join` whenever you're ready to accept the policy."
+                f"send `{ctx.command} join` whenever you're ready to accept the policy."
             )
         question = self._expected_question(ctx, session)
         if kind == "q" and question is not None and question.id == arg:
@@ -349,7 +353,9 @@ class Onboarding:
             await ctx.uow.participants.save(participant)
             return Reply().say("Your profile is saved.")
         if session is None or session.step is not OnboardingStep.FORM:
-            return Reply().say("That form is no longer open — send `join` to continue.")
+            return Reply().say(
+                f"That form is no longer open — send `{ctx.command} join` to continue."
+            )
         questions = ctx.program.questions_for(session.roles)
         good, errors = validate_form(questions, values)
         session.draft.update({k: v for k, v in good.items()})
@@ -382,7 +388,8 @@ class Onboarding:
             f"🎉 You're enrolled in *{ctx.program.name}* as a {participant.role_label}.{capacity}\n"
             "When the coordinator runs the next matching round you'll get a private space "
             "with your match. "
-            "`profile` shows your answers, `status` your matches, `help` everything else."
+            f"`{ctx.command} profile` shows your answers, `{ctx.command} status` your matches, "
+            f"`{ctx.command} help` everything else."
         )
 
     async def edit(self, ctx: Context, participant: Participant, question: Question) -> Reply:

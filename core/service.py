@@ -93,6 +93,7 @@ class MentorBot:
             port=self.ports[user.platform],
             now=self.clock.now(),
             display_name=display_name,
+            command=self.command,
         )
 
     async def _command(self, uow: UnitOfWork, event: CommandInvoked) -> Reply:

@@ -1,0 +1,190 @@
+"""The `mentorbot` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from bot.logs import configure_logging
+from bot.runtime import AdapterUnavailable, run
+from bot.settings import Settings
+from bot.tour import TOUR
+from core.program import ProgramError, load_program, load_programs
+from storage.engine import UnsupportedDatabaseURL, create_engine
+
+T = TypeVar("T")
+BUNDLED_PROGRAM = Path(__file__).resolve().parent.parent / "programs" / "default.yaml"
+
+app = typer.Typer(
+    help="mentorbot — an open-source e-mentoring bot for Slack, Discord, Matrix and the shell.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
+program_app = typer.Typer(help="Check and inspect program definitions.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(program_app, name="program")
+err = Console(stderr=True)
+out = Console()
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise _fail(f"bad settings — {problems}") from None
+    return settings.model_copy(update=overrides) if overrides else settings
+
+
+def _run_async(make: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return asyncio.run(make())
+    except (ProgramError, AdapterUnavailable, UnsupportedDatabaseURL) as error:
+        raise _fail(str(error)) from None
+
+
+@app.command("run")
+def run_command(
+    adapters: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma list of adapters (default: by MENTORBOT_ADAPTERS or credentials).",
+        ),
+    ] = None,
+) -> None:
+    """Run the bot on the configured adapters until Ctrl-C (or end of input in the shell)."""
+    overrides = (
+        {"adapters": Settings.model_validate({"MENTORBOT_ADAPTERS": adapters}).adapters}
+        if adapters
+        else {}
+    )
+    settings = _settings(**overrides)
+    configure_logging(settings.log_level, settings.log_format, settings.secret_values())
+    raise typer.Exit(_run_async(lambda: run(settings)))
+
+
+@app.command("demo")
+def demo_command() -> None:
+    """Play the guided tour on the shell with the bundled program and a throw-away SQLite file."""
+    with tempfile.TemporaryDirectory(prefix="mentorbot-demo-") as folder:
+        settings = _settings(
+            adapters=["shell"],
+            programs=[BUNDLED_PROGRAM],
+            database_url=f"sqlite:///{Path(folder) / 'demo.db'}",
+        )
+        configure_logging("WARNING", settings.log_format, settings.secret_values())
+        raise typer.Exit(_run_async(lambda: run(settings, tour=TOUR)))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from storage.migrate import upgrade
+
+    _with_engine(lambda engine: upgrade(engine, revision))
+    out.print(f"database upgraded to {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")],
+) -> None:
+    """Revert migrations down to REVISION (`base` removes every table)."""
+    from storage.migrate import downgrade
+
+    _with_engine(lambda engine: downgrade(engine, revision))
+    out.print(f"database downgraded to {revision}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's current revision."""
+    from storage.migrate import current
+
+    revision = _with_engine(current)
+    out.print(revision or "empty (no migrations applied)")
+
+
+def _with_engine(work: Callable[..., Awaitable[T]]) -> T:
+    settings = _settings()
+
+    async def main() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            return await work(engine)
+        finally:
+            await engine.dispose()
+
+    return _run_async(main)
+
+
+@program_app.command("validate")
+def program_validate(
+    files: Annotated[list[Path], typer.Argument(help="Program YAML files.", exists=False)],
+) -> None:
+    """Check program files; print every problem with its file and question."""
+    failed = False
+    for file in files:
+        try:
+            program = load_program(file)
+        except ProgramError as error:
+            failed = True
+            err.print(f"[red]✗[/red] {error}", markup=True, highlight=False)
+            continue
+        out.print(f"✓ {file}: program {program.id!r} with {len(program.questions)} questions")
+    if failed:
+        raise typer.Exit(1)
+
+
+@program_app.command("show")
+def program_show(program_id: Annotated[str, typer.Argument(help="The program's id.")]) -> None:
+    """Show a program from MENTORBOT_PROGRAMS: settings, cadence and questions."""
+    settings = _settings()
+    try:
+        programs = {p.id: p for p in load_programs(settings.programs)}
+    except ProgramError as error:
+        raise _fail(str(error)) from None
+    program = programs.get(program_id)
+    if program is None:
+        raise _fail(f"no program {program_id!r}; known: {', '.join(sorted(programs))}")
+    out.print(f"[bold]{program.name}[/bold] ({program.id}) — mode {program.mode.value}")
+    if program.description:
+        out.print(program.description)
+    cadence = program.cadence
+    out.print(
+        f"cycle {program.cycle.length_days} days · check-in every {cadence.checkin_every_days} "
+        f"days · nudge after {cadence.nudge_after_days} days quiet · quiet hours "
+        f"{cadence.quiet_hours.start}:00–{cadence.quiet_hours.end}:00 · capacity default "
+        f"{program.capacity.default}, max {program.capacity.maximum}"
+    )
+    table = Table("id", "asked", "kind", "prompt", "match")
+    for question in program.questions:
+        rule = question.match
+        table.add_row(
+            question.id,
+            question.ask.value,
+            question.kind.value,
+            question.prompt,
+            f"{rule.rule.value} ×{rule.weight:g}{' required' if rule.required else ''}"
+            if rule
+            else "",
+        )
+    out.print(table)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,148 @@
+"""A harness that drives whole flows through `MentorBot.handle` with a recording fake port."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from core.clock import ManualClock
+from core.commands import split_command
+from core.content import Content, Form, Prompt, Reply, as_text, parse_choice_text
+from core.events import ChoiceSelected, CommandInvoked, FormSubmitted, TextReceived
+from core.identity import Conversation, PlatformUser, SpaceRef
+from core.ports import Capabilities, MessageRef, UserInfo
+from core.service import MentorBot
+
+ROOT = Path(__file__).resolve().parents[2]
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class FakeChat:
+    """A ChatPort that records everything; `admins` are platform admins."""
+
+    caps: Capabilities = field(default_factory=Capabilities)
+    admins: set[str] = field(default_factory=set)
+    sent: list[tuple[Conversation, Content]] = field(default_factory=list)
+    forms: list[tuple[str, Form]] = field(default_factory=list)
+    spaces: list[SpaceRef] = field(default_factory=list)
+
+    @property
+    def platform(self) -> str:
+        return "fake"
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.caps
+
+    async def send(self, to: Conversation, content: Content) -> MessageRef:
+        self.sent.append((to, content))
+        return MessageRef(to, str(len(self.sent)))
+
+    async def update(self, message: MessageRef, content: Content) -> None:
+        self.sent.append((message.conversation, content))
+
+    async def open_form(self, interaction: str, form: Form) -> None:
+        self.forms.append((interaction, form))
+
+    async def create_space(
+        self, workspace_id: str, name: str, topic: str, members: Sequence[PlatformUser]
+    ) -> SpaceRef:
+        space = SpaceRef("fake", workspace_id, f"space-{len(self.spaces) + 1}", name)
+        self.spaces.append(space)
+        return space
+
+    async def add_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None:
+        return None
+
+    async def remove_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None:
+        return None
+
+    async def archive_space(self, space: SpaceRef) -> None:
+        return None
+
+    async def user_info(self, user: PlatformUser) -> UserInfo:
+        return UserInfo(user.user_id.title(), is_admin=user.user_id in self.admins)
+
+
+class Harness:
+    """`say` types a line as a person; `click` picks choices; `submit` sends a form."""
+
+    def __init__(self, bot: MentorBot, port: FakeChat, clock: ManualClock) -> None:
+        self.bot, self.port, self.clock = bot, port, clock
+        self.last: dict[str, Content] = {}
+
+    def user(self, name: str) -> PlatformUser:
+        return PlatformUser("fake", "ws1", name)
+
+    async def _send(self, name: str, event: Any) -> Reply:
+        reply = await self.bot.handle(event)
+        for content in reply.messages:
+            self.last[name] = content
+        return reply
+
+    async def say(self, name: str, text: str) -> str:
+        """Type a line; a number answers the last prompt shown, as in a text-only chat."""
+        user = self.user(name)
+        where = Conversation.dm(user)
+        command = split_command(text, "/mentor")
+        last = self.last.get(name)
+        if command:
+            event: Any = CommandInvoked(user, where, command[0], command[1], display_name=name)
+        elif isinstance(last, Prompt) and (choice := parse_choice_text(last, text)):
+            event = ChoiceSelected(user, where, last.id, choice)
+        else:
+            event = TextReceived(user, where, text)
+        return self.text(await self._send(name, event))
+
+    async def click(self, name: str, *choice_ids: str, prompt_id: str | None = None) -> str:
+        last = self.last.get(name)
+        prompt = prompt_id or (last.id if isinstance(last, Prompt) else "")
+        user = self.user(name)
+        event = ChoiceSelected(user, Conversation.dm(user), prompt, tuple(choice_ids))
+        return self.text(await self._send(name, event))
+
+    async def submit(self, name: str, form_id: str, values: dict[str, Any]) -> Reply:
+        user = self.user(name)
+        return await self._send(name, FormSubmitted(user, Conversation.dm(user), form_id, values))
+
+    async def answer_all(self, name: str, answers: Sequence[str]) -> str:
+        text = ""
+        for answer in answers:
+            text = await self.say(name, answer)
+        return text
+
+    @staticmethod
+    def text(reply: Reply) -> str:
+        parts = [as_text(c) for c in reply.messages]
+        parts.extend(f"{k}: {v}" for k, v in reply.form_errors.items())
+        return "\n".join(parts)
+
+    def advance(self, delta: timedelta) -> None:
+        self.clock.advance(delta)
+
+
+MENTEE_ANSWERS = (
+    "1, 2",  # topics_wanted: career, leadership
+    "Lead a team within a year.",  # goals
+    "skip",  # background (optional)
+    "1, 2",  # languages
+    "Europe/Madrid",  # timezone
+    "2",  # years_experience
+    "1",  # communication
+    "2",  # availability
+    "Engineer in Madrid.",  # bio
+)
+MENTOR_ANSWERS = (
+    "1, 2, 4",  # topics_offered
+    "3",  # mentee_capacity
+    "1",  # languages
+    "+01:00",  # timezone
+    "12",  # years_experience
+    "1, 3",  # communication
+    "2",  # availability
+    "Engineering manager.",  # bio
+)
