@@ -320,11 +320,7 @@ class Onboarding:
     ) -> Reply:
         if session.step is OnboardingStep.EDIT:
             participant.answers[question.id] = value
-            participant.capacity = (
-                ctx.program.capacity_for(participant.answers)
-                if Role.MENTOR in participant.roles
-                else 0
-            )
+            participant.capacity = _capacity(ctx, participant)
             await ctx.uow.participants.save(participant)
             await ctx.uow.onboarding.delete(participant.key)
             return Reply().say(f"Saved. {question.prompt} → {describe_answer(question, value)}")
@@ -345,11 +341,7 @@ class Onboarding:
             if errors:
                 return Reply(form_errors=errors)
             participant.answers.update(good)
-            participant.capacity = (
-                ctx.program.capacity_for(participant.answers)
-                if Role.MENTOR in participant.roles
-                else 0
-            )
+            participant.capacity = _capacity(ctx, participant)
             await ctx.uow.participants.save(participant)
             return Reply().say("Your profile is saved.")
         if session is None or session.step is not OnboardingStep.FORM:
@@ -374,16 +366,13 @@ class Onboarding:
         participant.answers = {q.id: session.draft.get(q.id) for q in questions}
         participant.status = ParticipantStatus.ACTIVE
         participant.policy_accepted_at = ctx.now
-        participant.capacity = (
-            ctx.program.capacity_for(participant.answers) if Role.MENTOR in session.roles else 0
-        )
+        participant.capacity = _capacity(ctx, participant)
         await ctx.uow.participants.save(participant)
         await ctx.uow.onboarding.delete(participant.key)
-        capacity = (
-            f" You can take up to {participant.capacity} mentee(s)."
-            if Role.MENTOR in session.roles
-            else ""
-        )
+        capacity = ""
+        if Role.MENTOR in session.roles:
+            mentees = "mentee" if participant.capacity == 1 else "mentees"
+            capacity = f" You can take up to {participant.capacity} {mentees}."
         return Reply().say(
             f"🎉 You're enrolled in *{ctx.program.name}* as a {participant.role_label}.{capacity}\n"
             "When the coordinator runs the next matching round you'll get a private space "
@@ -403,3 +392,10 @@ class Onboarding:
         )
         await ctx.uow.onboarding.save(session)
         return Reply().say(ask(ctx, question, current=participant.answers.get(question.id)))
+
+
+def _capacity(ctx: Context, participant: Participant) -> int:
+    """How many mentees a participant can take: 0 unless they mentor."""
+    if Role.MENTOR not in participant.roles:
+        return 0
+    return ctx.program.capacity_for(participant.answers)

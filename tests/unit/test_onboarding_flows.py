@@ -44,7 +44,7 @@ async def test_join_as_mentor_takes_capacity_from_answer(harness: Harness) -> No
     await harness.say("ben", "/mentor join mentor")
     await harness.answer_all("ben", MENTOR_ANSWERS)
     done = await harness.say("ben", "1")
-    assert "You can take up to 3 mentee(s)" in done
+    assert "You can take up to 3 mentees" in done
     ben = await participant(harness, "ben")
     assert ben is not None
     assert ben.capacity == 3
