@@ -32,8 +32,8 @@ db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True
 program_app = typer.Typer(help="Check and inspect program definitions.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(program_app, name="program")
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -45,7 +45,10 @@ def _settings(**overrides: object) -> Settings:
     try:
         settings = Settings()
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+            for e in error.errors()
+        )
         raise _fail(f"bad settings — {problems}") from None
     return settings.model_copy(update=overrides) if overrides else settings
 
