@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON, DateTime, Text
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -36,11 +37,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def json_type() -> JSON:
-    """A JSON column where Python `None` is stored as JSON `null` (an answer may be None)."""
-    return JSON(none_as_null=False)
+class SQLiteJSON(TypeDecorator[Any]):
+    """JSON stored as TEXT, for SQLite.
+
+    A column declared `JSON` has NUMERIC affinity in SQLite, which turns the JSON text `2.0` into
+    the integer 2 and so loses the float. TEXT affinity keeps the document as written; SQLite's
+    json_* functions work on it all the same.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(value)
 
 
-JSONValue = Any
+def json_type() -> TypeEngine[Any]:
+    """A JSON column: `JSON` on PostgreSQL, JSON text on SQLite; Python None is JSON `null`."""
+    return JSON(none_as_null=False).with_variant(SQLiteJSON(), "sqlite")
 
-__all__ = ["JSONValue", "UTCDateTime", "json_type"]
+
+__all__ = ["SQLiteJSON", "UTCDateTime", "json_type"]

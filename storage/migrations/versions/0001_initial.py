@@ -27,7 +27,8 @@ def _when(name: str, *, nullable: bool) -> sa.Column:
 
 
 def _json(name: str) -> sa.Column:
-    return sa.Column(name, sa.JSON(), nullable=False)
+    # TEXT on SQLite: a JSON-typed column there has NUMERIC affinity and would turn 2.0 into 2.
+    return sa.Column(name, sa.JSON().with_variant(sa.Text(), "sqlite"), nullable=False)
 
 
 def _id() -> sa.Column:
