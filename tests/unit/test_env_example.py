@@ -19,4 +19,5 @@ def test_env_example_lists_every_setting_with_a_comment() -> None:
             above = index - 1
             while above >= 0 and lines[above] and not lines[above].startswith("#"):
                 above -= 1  # settings grouped under one comment
-            assert above >= 0 and lines[above].startswith("#"), f"{line} has no comment"
+            assert above >= 0, f"{line} has no comment"
+            assert lines[above].startswith("#"), f"{line} has no comment"
