@@ -11,7 +11,8 @@ and given the async driver. Nothing happens at import time: the composition root
 SQLite connections get, on connect:
 
 * `PRAGMA foreign_keys=ON` — SQLite ignores foreign keys (and so ON DELETE CASCADE) otherwise;
-* `PRAGMA journal_mode=WAL` for file databases — readers do not block the writer;
+* `PRAGMA journal_mode=WAL` for file databases — readers do not block the writer — with
+  `synchronous=NORMAL`, safe in WAL mode (a power cut may lose the last commits, never corrupt);
 * Python's implicit transaction handling switched off and an explicit `BEGIN IMMEDIATE` per
   transaction (the recipe of the SQLAlchemy SQLite docs). The stdlib driver otherwise starts a
   transaction only at the first write, which breaks SAVEPOINTs, transactional DDL and read

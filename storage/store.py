@@ -7,6 +7,12 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core.ports import (
+    OnboardingRepository,
+    ParticipantRepository,
+    ProgramRepository,
+    WorkspaceRepository,
+)
 from storage.repositories import (
     SqlOnboardingRepository,
     SqlParticipantRepository,
@@ -19,11 +25,12 @@ class SqlUnitOfWork:
     """Core's `UnitOfWork`: the repositories, all bound to one session (one transaction)."""
 
     def __init__(self, session: AsyncSession, dialect: str) -> None:
+        # Annotated with the port types: protocol attributes are invariant for type checkers.
         self.session = session
-        self.workspaces = SqlWorkspaceRepository(session, dialect)
-        self.programs = SqlProgramRepository(session, dialect)
-        self.participants = SqlParticipantRepository(session)
-        self.onboarding = SqlOnboardingRepository(session)
+        self.workspaces: WorkspaceRepository = SqlWorkspaceRepository(session, dialect)
+        self.programs: ProgramRepository = SqlProgramRepository(session, dialect)
+        self.participants: ParticipantRepository = SqlParticipantRepository(session)
+        self.onboarding: OnboardingRepository = SqlOnboardingRepository(session)
 
 
 class SqlStore:

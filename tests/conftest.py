@@ -4,7 +4,7 @@
   and `postgres` (marked `postgres`). PostgreSQL comes from `MENTORBOT_TEST_POSTGRES_URL`, e.g.
   `postgresql://postgres@127.0.0.1:5432/test`; when it is unset the postgres cases are skipped,
   unless `CI` is set, in which case they fail: CI must exercise PostgreSQL.
-* `engine` — an async engine on `database_url`, not migrated; disposed after the test.
+* `database_engine` — an async engine on `database_url`, not migrated; disposed after the test.
 * `store` — an `SqlStore` on a migrated `database_url` (both engines).
 * `memory_store` — an `SqlStore` on a migrated in-memory SQLite database (fast, for core tests).
 
@@ -104,7 +104,7 @@ def _database_location(
     return str(request.getfixturevalue("postgres_database"))
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def database_url(database_backend: str, _database_location: str) -> AsyncIterator[str]:
     """The URL of an empty database: a temporary SQLite file, or the session's PostgreSQL one."""
     if database_backend == "postgres":
@@ -114,8 +114,8 @@ async def database_url(database_backend: str, _database_location: str) -> AsyncI
         await _empty_public_schema(_database_location)
 
 
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+@pytest_asyncio.fixture
+async def database_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """An engine on the empty `database_url` database (not migrated)."""
     engine = create_engine(database_url)
     try:
@@ -124,14 +124,14 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
         await engine.dispose()
 
 
-@pytest.fixture
-async def store(engine: AsyncEngine) -> SqlStore:
+@pytest_asyncio.fixture
+async def store(database_engine: AsyncEngine) -> SqlStore:
     """An `SqlStore` on a migrated database, once on SQLite and once on PostgreSQL."""
-    await upgrade(engine)
-    return SqlStore(engine)
+    await upgrade(database_engine)
+    return SqlStore(database_engine)
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def memory_store() -> AsyncIterator[SqlStore]:
     """An `SqlStore` on a migrated in-memory SQLite database."""
     engine = create_engine("sqlite+aiosqlite:///:memory:")

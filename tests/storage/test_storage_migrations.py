@@ -30,44 +30,44 @@ async def _tables(engine: AsyncEngine) -> set[str]:
         return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
 
 
-async def test_upgrade_from_empty_then_downgrade_to_base(engine: AsyncEngine) -> None:
-    assert await _tables(engine) == set()
-    assert await migrate.current(engine) is None
+async def test_upgrade_from_empty_then_downgrade_to_base(database_engine: AsyncEngine) -> None:
+    assert await _tables(database_engine) == set()
+    assert await migrate.current(database_engine) is None
 
-    await migrate.upgrade(engine)
-    assert await _tables(engine) == APP_TABLES | {"alembic_version"}
-    assert await migrate.current(engine) == migrate.head_revision()
+    await migrate.upgrade(database_engine)
+    assert await _tables(database_engine) == APP_TABLES | {"alembic_version"}
+    assert await migrate.current(database_engine) == migrate.head_revision()
 
-    await migrate.downgrade(engine)
-    assert await _tables(engine) == set()
-    assert await migrate.current(engine) is None
-
-
-async def test_upgrade_twice_is_harmless(engine: AsyncEngine) -> None:
-    await migrate.upgrade(engine)
-    await migrate.upgrade(engine)
-    assert await migrate.current(engine) == migrate.head_revision()
+    await migrate.downgrade(database_engine)
+    assert await _tables(database_engine) == set()
+    assert await migrate.current(database_engine) is None
 
 
-async def test_upgrade_again_after_downgrade(engine: AsyncEngine) -> None:
-    await migrate.upgrade(engine)
-    await migrate.downgrade(engine)
-    await migrate.upgrade(engine, "head")
-    assert await _tables(engine) == APP_TABLES | {"alembic_version"}
+async def test_upgrade_twice_is_harmless(database_engine: AsyncEngine) -> None:
+    await migrate.upgrade(database_engine)
+    await migrate.upgrade(database_engine)
+    assert await migrate.current(database_engine) == migrate.head_revision()
 
 
-async def test_models_match_the_migrations(engine: AsyncEngine) -> None:
-    await migrate.upgrade(engine)
-    assert await migrate.differences(engine) == []
+async def test_upgrade_again_after_downgrade(database_engine: AsyncEngine) -> None:
+    await migrate.upgrade(database_engine)
+    await migrate.downgrade(database_engine)
+    await migrate.upgrade(database_engine, "head")
+    assert await _tables(database_engine) == APP_TABLES | {"alembic_version"}
 
 
-async def test_the_comparison_notices_a_difference(engine: AsyncEngine) -> None:
+async def test_models_match_the_migrations(database_engine: AsyncEngine) -> None:
+    await migrate.upgrade(database_engine)
+    assert await migrate.differences(database_engine) == []
+
+
+async def test_the_comparison_notices_a_difference(database_engine: AsyncEngine) -> None:
     """Guards the test above against comparing nothing."""
-    await migrate.upgrade(engine)
-    async with engine.begin() as connection:
+    await migrate.upgrade(database_engine)
+    async with database_engine.begin() as connection:
         await connection.execute(text("DROP INDEX ix_reminder_status_due_at"))
         await connection.execute(text("CREATE TABLE stray (id INTEGER PRIMARY KEY)"))
-    found = {diff[0] for diff in await migrate.differences(engine)}
+    found = {diff[0] for diff in await migrate.differences(database_engine)}
     assert {"add_index", "remove_table"} <= found
 
 
