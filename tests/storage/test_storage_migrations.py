@@ -96,3 +96,12 @@ def test_migration_scripts_ship_inside_the_package() -> None:
     assert (migrate.MIGRATIONS_DIR / "env.py").is_file()
     assert (migrate.MIGRATIONS_DIR / "versions" / "0001_initial.py").is_file()
     assert migrate.head_revision() == "0001"
+
+
+def test_status_constraints_follow_core_enums() -> None:
+    from core.domain import ParticipantStatus
+    from core.program import Role
+    from storage.tables import MEMBER_ROLES, PARTICIPANT_STATUSES
+
+    assert set(PARTICIPANT_STATUSES) == {status.value for status in ParticipantStatus}
+    assert set(MEMBER_ROLES) == {role.value for role in Role}
