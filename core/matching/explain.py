@@ -1,0 +1,127 @@
+"""Explanations in words: why a pair was matched, why someone was not.
+
+Sentences are addressed to the mentee ("you") and name the mentor; they come from the pair's
+largest components, using option labels from the program.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.program import Question, QuestionKind, RuleKind
+
+from .model import Candidate
+from .scoring import Component
+
+MAX_SENTENCES = 3
+
+
+def _words(question_id: str) -> str:
+    return question_id.replace("_", " ").replace("-", " ")
+
+
+def _chosen(answer: Any) -> list[str]:
+    if isinstance(answer, str):
+        return [answer]
+    return list(answer) if isinstance(answer, list) else []
+
+
+def _labels(question: Question, values: list[str]) -> str:
+    return ", ".join(question.label_of(v) for v in values)
+
+
+def format_hours(hours: float) -> str:
+    """2.5 → '2 h 30 min'; 1 → '1 h'."""
+    minutes = round(hours * 60)
+    h, m = divmod(minutes, 60)
+    if h and m:
+        return f"{h} h {m} min"
+    return f"{h} h" if h else f"{m} min"
+
+
+def _sentence(
+    component: Component, mentee: Candidate, mentor: Candidate, name: str, at: Any
+) -> str | None:
+    rule = component.rule
+    question, partner = rule.question, rule.partner
+    mine = mentee.answers.get(question.id)
+    theirs = mentor.answers.get(partner.id)
+    kind = rule.rule.rule
+    if kind is RuleKind.OVERLAP:
+        asked = _chosen(mine)
+        shared = [v for v in asked if v in _chosen(theirs)]
+        if not shared:
+            return None
+        if len(asked) == 1:
+            return f"{name} offers the topic you asked for: {_labels(question, shared)}"
+        part = (
+            f"all {len(asked)}"
+            if len(shared) == len(asked)
+            else f"{len(shared)} of the {len(asked)}"
+        )
+        return f"{name} offers {part} topics you asked for: {_labels(question, shared)}"
+    if kind is RuleKind.SAME:
+        if question.kind.has_options:
+            shared = [v for v in _chosen(mine) if v in _chosen(theirs)]
+            if "language" in question.id:
+                return f"You both speak {_labels(question, shared)}"
+            return f"You both chose {_labels(question, shared)} ({_words(question.id)})"
+        return f"You gave the same answer for {_words(question.id)}"
+    if kind is RuleKind.DIFFERENT:
+        return f"You come from different {_words(question.id)}s"
+    if kind is RuleKind.TIMEZONE:
+        limit = rule.rule.max_gap_hours or 0.0
+        gap = round(limit * (1 - component.value / rule.rule.weight) * 60) / 60
+        return "You are in the same timezone" if gap == 0 else f"{format_hours(gap)} apart"
+    if (
+        kind is RuleKind.MIN_GAP
+        and isinstance(mine, int | float)
+        and isinstance(theirs, int | float)
+    ):
+        diff = f"{theirs - mine:g}"
+        if question.id.startswith("years_"):
+            return f"{name} has {diff} more years of {_words(question.id[6:])} than you"
+        return f"{name}'s {_words(question.id)} is {diff} above yours"
+    return None
+
+
+def explain_pair(
+    components: list[Component],
+    mentee: Candidate,
+    mentor: Candidate,
+    at: Any,
+    names: Mapping[str, str] | None = None,
+    limit: int = MAX_SENTENCES,
+) -> list[str]:
+    """Up to `limit` sentences from the largest nonzero components (program order on ties)."""
+    name = (names or {}).get(mentor.id, mentor.id)
+    ranked = sorted(
+        (c for c in components if c.value > 0),
+        key=lambda c: -c.value,
+    )
+    out = []
+    for component in ranked:
+        sentence = _sentence(component, mentee, mentor, name, at)
+        if sentence:
+            out.append(sentence)
+        if len(out) == limit:
+            break
+    return out or ["No shared preferences, but every required rule is met"]
+
+
+def rule_phrase(question: Question, kind: RuleKind) -> str:
+    """What a failing required rule means, for unmatched reasons."""
+    if kind is RuleKind.OVERLAP:
+        return f"offering none of your {_words(question.id)}"
+    if kind is RuleKind.SAME:
+        if "language" in question.id:
+            return "sharing no language with you"
+        return f"sharing no {_words(question.id)} with you"
+    if kind is RuleKind.DIFFERENT:
+        return f"having the same {_words(question.id)} as you"
+    if kind is RuleKind.TIMEZONE:
+        return "being too many hours away"
+    if question.kind in (QuestionKind.NUMBER, QuestionKind.SCALE):
+        return f"not enough difference in {_words(question.id)}"
+    return f"failing the {kind.value} rule on {_words(question.id)}"
