@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from core.identity import PlatformUser
+from core.identity import PlatformUser, SpaceRef
 from core.program import Role
 
 
@@ -79,3 +79,80 @@ class OnboardingSession:
     roles: frozenset[Role] = frozenset()
     question_id: str | None = None
     draft: dict[str, Any] = field(default_factory=dict)
+
+
+class MatchStatus(StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+@dataclass(slots=True)
+class Cycle:
+    """One matching period of a program; matches belong to the cycle that formed them."""
+
+    id: int
+    program_state_id: int
+    number: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MatchMember:
+    participant_id: int
+    role: Role
+
+
+@dataclass(slots=True)
+class MatchRecord:
+    """A pair or group formed in a cycle, with its private space once that exists."""
+
+    program_state_id: int
+    cycle_id: int
+    members: tuple[MatchMember, ...]
+    score: float
+    explanation: list[str]
+    created_at: datetime
+    idempotency_key: str
+    status: MatchStatus = MatchStatus.ACTIVE
+    space: SpaceRef | None = None
+    introduced_at: datetime | None = None
+    ended_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def key(self) -> int:
+        if self.id is None:
+            raise ValueError("match has not been saved")
+        return self.id
+
+    def ids(self, role: Role) -> list[int]:
+        return [m.participant_id for m in self.members if m.role is role]
+
+
+@dataclass(slots=True)
+class MentorRequest:
+    """A mentee asking one mentor; the mentor accepts or declines before `expires_at`."""
+
+    program_state_id: int
+    mentee_id: int
+    mentor_id: int
+    created_at: datetime
+    expires_at: datetime
+    explanation: list[str] = field(default_factory=list)
+    status: RequestStatus = RequestStatus.PENDING
+    answered_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def key(self) -> int:
+        if self.id is None:
+            raise ValueError("request has not been saved")
+        return self.id

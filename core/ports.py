@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from core.content import Content, Form
-from core.domain import OnboardingSession, Participant, ProgramState
+from core.domain import (
+    Cycle,
+    MatchRecord,
+    MatchStatus,
+    MentorRequest,
+    OnboardingSession,
+    Participant,
+    ProgramState,
+)
 from core.identity import Conversation, PlatformUser, SpaceRef
 
 
@@ -110,11 +118,74 @@ class OnboardingRepository(Protocol):
     async def delete(self, participant_id: int) -> None: ...
 
 
+class CycleRepository(Protocol):
+    async def current(self, program_state_id: int) -> Cycle | None:
+        """The newest cycle of the program, if any."""
+        ...
+
+    async def add(self, cycle: Cycle) -> Cycle: ...
+
+
+class MatchRepository(Protocol):
+    async def add(self, match: MatchRecord) -> MatchRecord:
+        """Insert with its members; a second add with the same idempotency key returns the first."""
+        ...
+
+    async def get(self, match_id: int) -> MatchRecord | None: ...
+
+    async def list(
+        self, program_state_id: int, statuses: Sequence[MatchStatus] = (MatchStatus.ACTIVE,)
+    ) -> list[MatchRecord]: ...
+
+    async def for_participant(
+        self, participant_id: int, statuses: Sequence[MatchStatus] = (MatchStatus.ACTIVE,)
+    ) -> list[MatchRecord]: ...
+
+    async def by_space(self, space: SpaceRef) -> MatchRecord | None: ...
+
+    async def save(self, match: MatchRecord) -> None:
+        """Update status, space, introduced_at and ended_at (members never change)."""
+        ...
+
+    async def pairs(self, program_state_id: int) -> set[tuple[int, int]]:
+        """(mentee id, mentor id) of every match the program ever formed: no repeat pairs."""
+        ...
+
+
+class RequestRepository(Protocol):
+    async def add(self, request: MentorRequest) -> MentorRequest: ...
+
+    async def get(self, request_id: int) -> MentorRequest | None: ...
+
+    async def pending_for_mentee(self, mentee_id: int) -> MentorRequest | None: ...
+
+    async def pending_for_mentor(self, mentor_id: int) -> list[MentorRequest]: ...
+
+    async def save(self, request: MentorRequest) -> None: ...
+
+    async def declined_pairs(self, program_state_id: int) -> set[tuple[int, int]]:
+        """(mentee id, mentor id) of requests the mentor declined."""
+        ...
+
+
+class Locks(Protocol):
+    async def participant(self, participant_id: int) -> None:
+        """Hold the participant's row until the transaction ends (capacity checks).
+
+        PostgreSQL: `SELECT … FOR UPDATE`; SQLite: transactions are already serialized.
+        """
+        ...
+
+
 class UnitOfWork(Protocol):
     workspaces: WorkspaceRepository
     programs: ProgramRepository
     participants: ParticipantRepository
     onboarding: OnboardingRepository
+    cycles: CycleRepository
+    matches: MatchRepository
+    requests: RequestRepository
+    locks: Locks
 
 
 class Store(Protocol):

@@ -8,10 +8,20 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.ports import (
+    CycleRepository,
+    Locks,
+    MatchRepository,
     OnboardingRepository,
     ParticipantRepository,
     ProgramRepository,
+    RequestRepository,
     WorkspaceRepository,
+)
+from storage.match_repositories import (
+    SqlCycleRepository,
+    SqlLocks,
+    SqlMatchRepository,
+    SqlRequestRepository,
 )
 from storage.repositories import (
     SqlOnboardingRepository,
@@ -31,6 +41,10 @@ class SqlUnitOfWork:
         self.programs: ProgramRepository = SqlProgramRepository(session, dialect)
         self.participants: ParticipantRepository = SqlParticipantRepository(session)
         self.onboarding: OnboardingRepository = SqlOnboardingRepository(session)
+        self.cycles: CycleRepository = SqlCycleRepository(session)
+        self.matches: MatchRepository = SqlMatchRepository(session)
+        self.requests: RequestRepository = SqlRequestRepository(session)
+        self.locks: Locks = SqlLocks(session, dialect)
 
 
 class SqlStore:

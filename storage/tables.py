@@ -7,7 +7,8 @@ describe exactly these tables; a test compares them with Alembic's autogenerate.
 
 Tables filled by the foundation: workspace, program_state, participant, answer,
 onboarding_session. Created now for the next issues, so the migration history starts complete:
-cycle, match, match_member, space, reminder.
+cycle, match, match_member, space, reminder. Added by matching (0002): match.introduced_at
+and mentor_request.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ MATCH_STATUSES = ("proposed", "active", "ended")
 REMINDER_STATUSES = ("pending", "claimed", "sent", "failed")
 MEMBER_ROLES = ("mentor", "mentee")
 PARTICIPANT_STATUSES = ("onboarding", "active", "paused", "left")
+REQUEST_STATUSES = ("pending", "accepted", "declined", "expired")
 
 
 def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
@@ -162,6 +164,7 @@ class MatchRow(TableBase, table=True):
     created_at: datetime = _when(nullable=False)
     ended_at: datetime | None = _when(nullable=True)
     idempotency_key: str = Field(sa_type=String(255), unique=True)
+    introduced_at: datetime | None = _when(nullable=True)
 
 
 class MatchMemberRow(TableBase, table=True):
@@ -225,6 +228,27 @@ class ReminderRow(TableBase, table=True):
     last_error: str | None = Field(default=None, sa_type=Text)
 
 
+class MentorRequestRow(TableBase, table=True):
+    """A mentee asking one mentor for a match; pending until accepted, declined or expired."""
+
+    __tablename__: ClassVar[str] = "mentor_request"
+    __table_args__ = (
+        Index("ix_mentor_request_mentee_id_status", "mentee_id", "status"),
+        Index("ix_mentor_request_mentor_id_status", "mentor_id", "status"),
+        _one_of("status", REQUEST_STATUSES, "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_state_id: int = Field(foreign_key="program_state.id", ondelete="CASCADE", index=True)
+    mentee_id: int = Field(foreign_key="participant.id", ondelete="CASCADE")
+    mentor_id: int = Field(foreign_key="participant.id", ondelete="CASCADE")
+    status: str = Field(default="pending", sa_type=String(16))
+    explanation: Any = Field(default=None, sa_column=Column(json_type(), nullable=False))
+    created_at: datetime = _when(nullable=False)
+    expires_at: datetime = _when(nullable=False)
+    answered_at: datetime | None = _when(nullable=True)
+
+
 ALL_TABLES = (
     WorkspaceRow,
     ProgramStateRow,
@@ -236,6 +260,7 @@ ALL_TABLES = (
     MatchMemberRow,
     SpaceRow,
     ReminderRow,
+    MentorRequestRow,
 )
 
 __all__ = [
