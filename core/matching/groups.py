@@ -145,7 +145,8 @@ def _best_swap(state: _State, e: int, sums: np.ndarray) -> tuple[float, int]:
 def _search(state: _State, deadline: float) -> dict[str, int]:
     moves = swaps = passes = 0
     eps = 1e-9
-    for passes in range(1, MAX_PASSES + 1):
+    for number in range(1, MAX_PASSES + 1):
+        passes = number
         improved = False
         for e in np.nonzero(state.cohort_of >= 0)[0]:
             sums = _pair_sums(state)

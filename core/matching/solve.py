@@ -179,12 +179,14 @@ def solve_assignment(
     keep: int = DEFAULT_KEEP,
     max_rounds: int = MAX_ROUNDS,
     slack_score: float = DEFAULT_SLACK,
+    per_mentor: int | None = None,
     progress: Progress | None = None,
     candidates: Candidates | None = None,
 ) -> Assignment:
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    per_mentor = int(np.clip(PER_MENTOR_FACTOR * scorer.capacities.max(initial=1), 4, 64))
+    if per_mentor is None:
+        per_mentor = int(np.clip(PER_MENTOR_FACTOR * scorer.capacities.max(initial=1), 4, 64))
     cands = candidates or collect_candidates(scorer, max(k, keep), per_mentor, progress)
     timings["scoring"] = time.perf_counter() - started
     n_e = scorer.n_mentees

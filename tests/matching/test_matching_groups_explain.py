@@ -1,0 +1,72 @@
+"""Group cohorts respect their bounds; explanations and reasons say the right things."""
+
+from __future__ import annotations
+
+from conftest import AT, TEST_PROGRAM, mentee, mentor, round_input
+from test_matching_optimality import random_pool
+
+from core.matching import explain, match, suggest
+from core.program import Program, parse_program
+
+
+def group_program(low: int, high: int) -> Program:
+    return parse_program({**TEST_PROGRAM, "mode": "group", "group": {"min": low, "max": high}}, "g")
+
+
+def test_cohorts_hold_size_bounds_and_have_a_mentor() -> None:
+    program = group_program(3, 5)
+    people = random_pool(5, n_mentees=70, n_mentors=20)
+    result = match(round_input(program, people))
+    assert result.matches
+    ids = set()
+    for cohort in result.matches:
+        assert len(cohort.mentors) >= 1
+        assert 3 <= len(cohort.mentors) + len(cohort.mentees) <= 5
+        assert not ids & set(cohort.mentees)
+        ids |= set(cohort.mentees)
+        assert len(cohort.explanation) == len(cohort.mentees)
+    groups = result.to_dict()["stats"]["groups"]
+    assert groups["score"] >= groups["seed_score"] - 1e-6
+    assert groups["upper_bound"] >= groups["score"]
+    assert 0 <= result.optimality.gap < 1
+    placed = {m for c in result.matches for m in c.mentees}
+    everyone = {p.id for p in people if p.is_mentee}
+    assert {u.id for u in result.unmatched} >= everyone - placed
+
+
+def test_pair_explanation_names_the_shared_facts(program: Program) -> None:
+    e = mentee("ana", topics_wanted=["career", "leadership", "design"], languages=["es"],
+               timezone="+00:00", years_experience=8)  # fmt: skip
+    r = mentor("bo", topics_offered=["career", "leadership"], languages=["es", "en"],
+               timezone="+01:00")  # fmt: skip
+    result = match(round_input(program, [e, r], names={"bo": "Bo"}))
+    words = result.matches[0].explanation
+    assert words[0] == "Bo offers 2 of the 3 topics you asked for: Career growth, Leadership"
+    assert "You both speak Spanish" in words
+    assert "1 h apart" in words
+    score, same = explain(round_input(program, []), e, r)
+    assert score == result.matches[0].score
+    assert list(same)[:1] == [
+        "bo offers 2 of the 3 topics you asked for: Career growth, Leadership"
+    ]
+
+
+def test_suggestions_are_ranked_and_explained(program: Program) -> None:
+    people = [
+        mentee("ana", topics_wanted=["career", "python"]),
+        mentor("bo", topics_offered=["career"]),
+        mentor("cy", topics_offered=["career", "python"]),
+        mentor("di", languages=["fr"]),
+    ]
+    found = suggest(round_input(program, people, at=AT), "ana", limit=3)
+    assert [s.mentor_id for s in found] == ["cy", "bo"]
+    assert found[0].score > found[1].score
+    assert "all 2 topics" in found[0].explanation[0]
+
+
+def test_unmatched_mentor_is_told_why(program: Program) -> None:
+    people = [mentee("ana"), mentor("bo"), mentor("cy", years_experience=1), mentor("di", 1,
+              languages=["fr"])]  # fmt: skip
+    reasons = {u.id: u.reason for u in match(round_input(program, people)).unmatched}
+    assert "fits them better" in reasons["cy"]
+    assert "No mentee in this round passes the required rules" in reasons["di"]
