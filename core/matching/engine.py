@@ -128,6 +128,8 @@ def unmatched_reasons(
     matched_ids = {scorer.mentees[e].id for e in np.nonzero(mentor_of >= 0)[0]}
     matched_ids |= {scorer.mentors[r].id for r in np.unique(mentor_of[mentor_of >= 0])}
     for n, e in enumerate(lonely):
+        if scorer.mentees[e].id in matched_ids:
+            continue  # matched in their mentor role
         counts = {rule: int(per_mentee[n]) for rule, per_mentee in excluded.items()}
         reasons[scorer.mentees[e].id] = _mentee_reason(scorer, counts, int(feasible[e]))
     load = np.bincount(mentor_of[mentor_of >= 0], minlength=scorer.n_mentors)

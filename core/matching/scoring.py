@@ -21,6 +21,9 @@ from .model import Candidate, MatchInput
 FORBIDDEN = -1
 DEFAULT_BLOCK_CELLS = 1 << 21
 """About 2M pairs per block: a few MiB per temporary array, whatever the pool size."""
+DEFAULT_CACHE_BYTES = 64 << 20
+"""The whole score matrix is kept after the first full pass when it fits in this many bytes
+(10,000 × 2,000 int16 is 40 MB); larger pools are re-scored block by block instead."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,13 @@ class Component:
 class Scorer:
     """Pair scores for one matching round. Mentees are rows, mentors with capacity are columns."""
 
-    def __init__(self, data: MatchInput, *, block_cells: int = DEFAULT_BLOCK_CELLS) -> None:
+    def __init__(
+        self,
+        data: MatchInput,
+        *,
+        block_cells: int = DEFAULT_BLOCK_CELLS,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
+    ) -> None:
         program = data.program
         people = sorted(data.candidates, key=lambda c: c.id)
         self.data = data
@@ -61,6 +70,9 @@ class Scorer:
         ]
         self.block_rows = max(1, block_cells // max(1, len(self.mentors)))
         self._forbidden_e, self._forbidden_r = self._forbidden_pairs()
+        cells = len(self.mentees) * len(self.mentors)
+        self._cache_ok = cells * np.dtype(self.dtype).itemsize <= cache_bytes
+        self._cache: np.ndarray | None = None
 
     @property
     def n_mentees(self) -> int:
@@ -103,9 +115,20 @@ class Scorer:
     def blocks(self, rows: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(row indices, scores) for `rows` (default: every mentee), a bounded block at a time."""
         todo = np.arange(self.n_mentees) if rows is None else np.asarray(rows, dtype=np.int64)
+        cache = self._cache
+        filling = cache is None and rows is None and self._cache_ok
+        fill = np.empty((self.n_mentees, self.n_mentors), dtype=self.dtype) if filling else None
         for start in range(0, len(todo), self.block_rows):
             chunk = todo[start : start + self.block_rows]
-            yield chunk, self.block(chunk)
+            if cache is not None:
+                yield chunk, cache[chunk]
+                continue
+            block = self.block(chunk)
+            if fill is not None:
+                fill[chunk] = block
+            yield chunk, block
+        if fill is not None:
+            self._cache = fill
 
     def pair_points(self, mentees: np.ndarray, mentors: np.ndarray) -> np.ndarray:
         """Scores of aligned (mentee, mentor) index pairs, as int64 (negative: infeasible)."""
