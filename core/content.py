@@ -99,6 +99,11 @@ def plain(markdown: str) -> str:
     return _ESCAPED.sub(r"\1", _BOLD_ITALIC.sub(r"\2", markdown))
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """`plural(1, "match", "matches")` → `1 match`; `plural(3, "mentee")` → `3 mentees`."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
 def prompt_as_text(prompt: Prompt) -> str:
     lines = [prompt.text]
     lines.extend(f"  {i}. {choice.label}" for i, choice in enumerate(prompt.choices, start=1))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from core.content import Content, Reply
 from core.domain import ProgramState
 from core.identity import Conversation, PlatformUser
 from core.ports import ChatPort, UnitOfWork
@@ -22,6 +24,16 @@ class Context:
     now: datetime
     display_name: str | None = None
     command: str = "/mentor"
+    outbox: list[tuple[Conversation, Content]] = field(default_factory=list)
+    later: list[Callable[[], Awaitable[Reply]]] = field(default_factory=list)
+
+    def notify(self, to: Conversation, content: Content) -> None:
+        """Send to someone else once the event's transaction has committed."""
+        self.outbox.append((to, content))
+
+    def after_commit(self, job: Callable[[], Awaitable[Reply]]) -> None:
+        """Long work (a matching round, opening spaces) that runs in transactions of its own."""
+        self.later.append(job)
 
     @property
     def state_id(self) -> int:

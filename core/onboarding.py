@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.answers import InvalidAnswer, describe_answer, parse_text_answer, validate_answer
-from core.content import Choice, Content, Form, FormField, Prompt, Reply, Text
+from core.content import Choice, Content, Form, FormField, Prompt, Reply, Text, plural
 from core.context import Context
 from core.domain import OnboardingSession, OnboardingStep, Participant, ParticipantStatus
 from core.program import Program, Question, QuestionKind, Role
@@ -371,8 +371,7 @@ class Onboarding:
         await ctx.uow.onboarding.delete(participant.key)
         capacity = ""
         if Role.MENTOR in session.roles:
-            mentees = "mentee" if participant.capacity == 1 else "mentees"
-            capacity = f" You can take up to {participant.capacity} {mentees}."
+            capacity = f" You can take up to {plural(participant.capacity, 'mentee')}."
         return Reply().say(
             f"🎉 You're enrolled in *{ctx.program.name}* as a {participant.role_label}.{capacity}\n"
             "When the coordinator runs the next matching round you'll get a private space "

@@ -8,23 +8,34 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 
+from core import requests
 from core.answers import describe_answer
 from core.clock import Clock
 from core.commands import VERB_NAMES, help_text
-from core.content import Choice, Prompt, Reply
+from core.content import Choice, Content, Prompt, Reply, Text, plural
 from core.context import Context
 from core.domain import Participant, ParticipantStatus
 from core.durations import InvalidDuration, describe_duration, parse_duration
 from core.events import ChoiceSelected, CommandInvoked, Event, FormSubmitted, TextReceived
+from core.identity import Conversation
 from core.onboarding import PROFILE_FORM, Onboarding, form_for
 from core.ports import ChatPort, Store, UnitOfWork
 from core.program import Program, Role
+from core.rounds import (
+    Progress,
+    build_pool,
+    describe_name,
+    open_space,
+    record_round,
+    render_preview,
+    run_engine,
+)
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Context, tuple[str, ...]], Awaitable[Reply]]
-NOT_YET = frozenset({"request", "goals"})
-ADMIN_NOT_YET = frozenset({"match", "stats", "export", "end-match", "broadcast"})
+NOT_YET = frozenset({"goals"})
+ADMIN_NOT_YET = frozenset({"stats", "export", "end-match", "broadcast"})
 FAILURE = (
     "Sorry — something went wrong on my side and nothing was changed. "
     "Your earlier answers are safe; please try again in a moment."
@@ -55,6 +66,7 @@ class MentorBot:
             "status": self._status,
             "pause": self._pause,
             "resume": self._resume,
+            "request": self._request,
             "leave": self._leave,
             "my-data": self._my_data,
             "forget-me": self._forget_me,
@@ -62,29 +74,58 @@ class MentorBot:
         }
 
     async def handle(self, event: Event) -> Reply:
-        """Handle one inbound event in one transaction; never raises for a person's mistake."""
+        """Handle one inbound event in one transaction; never raises for a person's mistake.
+
+        Messages to other people are sent once the transaction has committed, then any long
+        work the event started (a matching round) runs in transactions of its own.
+        """
+        turn: list[Context] = []
         try:
             async with self.store.transaction() as uow:
-                if isinstance(event, CommandInvoked):
-                    return await self._command(uow, event)
-                if isinstance(event, TextReceived):
-                    return await self._text(uow, event)
-                if isinstance(event, ChoiceSelected):
-                    return await self._choice(uow, event)
-                if isinstance(event, FormSubmitted):
-                    return await self._form(uow, event)
-                return Reply()  # activity and membership are counted by the engagement issue
+                reply = await self._dispatch(uow, event, turn)
         except Exception:
             log.exception("failed to handle %s", type(event).__name__)
             return Reply().say(FAILURE)
+        for ctx in turn:
+            for to, content in ctx.outbox:
+                await self._deliver(ctx.port, to, content)
+            for job in ctx.later:
+                try:
+                    reply.messages.extend((await job()).messages)
+                except Exception:
+                    log.exception("follow-up work of %s failed", type(event).__name__)
+                    reply.say(FAILURE)
+        return reply
+
+    async def _dispatch(self, uow: UnitOfWork, event: Event, turn: list[Context]) -> Reply:
+        if isinstance(event, CommandInvoked):
+            return await self._command(uow, event, turn)
+        if isinstance(event, TextReceived):
+            return await self._text(uow, event, turn)
+        if isinstance(event, ChoiceSelected):
+            return await self._choice(uow, event, turn)
+        if isinstance(event, FormSubmitted):
+            return await self._form(uow, event, turn)
+        return Reply()  # activity and membership are counted by the engagement issue
+
+    async def _deliver(self, port: ChatPort, to: Conversation, content: Content) -> None:
+        try:
+            await port.send(to, content)
+        except Exception:  # one failed notification must not undo the committed event
+            log.exception("could not deliver a message on %s", port.platform)
 
     async def _context(
-        self, uow: UnitOfWork, program: Program, event: Event, display_name: str | None = None
+        self,
+        uow: UnitOfWork,
+        program: Program,
+        event: Event,
+        turn: list[Context],
+        display_name: str | None = None,
     ) -> Context:
         user = event.user
         workspace_id = await uow.workspaces.ensure(user.platform, user.workspace_id)
         state = await uow.programs.ensure(workspace_id, program.id)
-        return Context(
+        ctx = Context(
             uow=uow,
             program=program,
             state=state,
@@ -95,15 +136,17 @@ class MentorBot:
             display_name=display_name,
             command=self.command,
         )
+        turn.append(ctx)
+        return ctx
 
-    async def _command(self, uow: UnitOfWork, event: CommandInvoked) -> Reply:
+    async def _command(self, uow: UnitOfWork, event: CommandInvoked, turn: list[Context]) -> Reply:
         args = event.args
         program = self.default_program
         if args and args[0] in self.programs and event.verb != "admin":
             program, args = self.programs[args[0]], args[1:]
         elif event.verb == "admin" and len(args) > 1 and args[1] in self.programs:
             program, args = self.programs[args[1]], (args[0], *args[2:])
-        ctx = await self._context(uow, program, event, event.display_name)
+        ctx = await self._context(uow, program, event, turn, event.display_name)
         log.info("command verb=%s platform=%s", event.verb, event.user.platform)
         handler = self._verbs.get(event.verb)
         if handler is not None:
@@ -115,22 +158,22 @@ class MentorBot:
             help_text(self.command, coordinator=await self._is_coordinator(ctx), unknown=unknown)
         )
 
-    async def _text(self, uow: UnitOfWork, event: TextReceived) -> Reply:
+    async def _text(self, uow: UnitOfWork, event: TextReceived, turn: list[Context]) -> Reply:
         for program in self.programs.values():
-            ctx = await self._context(uow, program, event, event.display_name)
+            ctx = await self._context(uow, program, event, turn, event.display_name)
             participant = await uow.participants.find(ctx.state_id, event.user)
             session = participant and await uow.onboarding.get(participant.key)
             if participant and session:
                 return await self.onboarding.answer_text(ctx, participant, session, event.text)
         return Reply().say(f"I only understand commands here. Try `{self.command} help`.")
 
-    async def _choice(self, uow: UnitOfWork, event: ChoiceSelected) -> Reply:
+    async def _choice(self, uow: UnitOfWork, event: ChoiceSelected, turn: list[Context]) -> Reply:
         key, _, rest = event.prompt_id.partition(":")
         kind, _, arg = rest.partition(":")
         program = self.programs.get(key)
         if program is None:
             return Reply().say("That question belongs to a program that no longer runs here.")
-        ctx = await self._context(uow, program, event)
+        ctx = await self._context(uow, program, event, turn)
         participant = await uow.participants.find(ctx.state_id, event.user)
         if participant is None:
             return Reply().say(f"You're not enrolled. Send `{self.command} join` to start.")
@@ -138,6 +181,13 @@ class MentorBot:
             return await self._confirm_leave(ctx, participant, event.choice_ids)
         if kind == "forget":
             return await self._confirm_forget(ctx, participant, event.choice_ids)
+        if kind == "ask" and event.choice_ids:
+            return await requests.ask(ctx, participant, event.choice_ids[0])
+        if kind == "req" and event.choice_ids:
+            reply, match_id = await requests.answer(ctx, participant, arg, event.choice_ids[0])
+            if match_id is not None:
+                ctx.after_commit(lambda: self._open_space(program, match_id))
+            return reply
         session = await uow.onboarding.get(participant.key)
         if session is None:
             return Reply().say("That question has already been answered.")
@@ -145,12 +195,12 @@ class MentorBot:
             ctx, participant, session, kind, arg or None, event.choice_ids
         )
 
-    async def _form(self, uow: UnitOfWork, event: FormSubmitted) -> Reply:
+    async def _form(self, uow: UnitOfWork, event: FormSubmitted, turn: list[Context]) -> Reply:
         key, _, form = event.form_id.partition(":")
         program = self.programs.get(key)
         if program is None:
             return Reply().say("That form belongs to a program that no longer runs here.")
-        ctx = await self._context(uow, program, event)
+        ctx = await self._context(uow, program, event, turn)
         participant = await uow.participants.find(ctx.state_id, event.user)
         if participant is None:
             return Reply().say(f"You're not enrolled. Send `{self.command} join` to start.")
@@ -233,10 +283,22 @@ class MentorBot:
         if participant.is_paused(ctx.now):
             until = participant.paused_until
             state = f"paused until {until:%a %d %b %Y}" if until else "paused until you `resume`"
-        return Reply().say(
-            f"*{ctx.program.name}*: enrolled as a {participant.role_label}, {state}.\n"
-            "No match yet — you'll hear from me when the next matching round runs."
-        )
+        lines = [f"*{ctx.program.name}*: enrolled as a {participant.role_label}, {state}."]
+        matches = await ctx.uow.matches.for_participant(participant.key)
+        for found in matches:
+            others = [
+                describe_name(other)
+                for member in found.members
+                if member.participant_id != participant.key
+                and (other := await ctx.uow.participants.get(member.participant_id))
+            ]
+            where = f" in #{found.space.name}" if found.space else ""
+            lines.append(
+                f"• matched with {', '.join(others)} since {found.created_at:%d %b}{where}"
+            )
+        if not matches:
+            lines.append("No match yet — you'll hear from me when the next matching round runs.")
+        return Reply().say("\n".join(lines))
 
     async def _pause(self, ctx: Context, args: tuple[str, ...]) -> Reply:
         participant = await self._enrolled(ctx)
@@ -356,9 +418,88 @@ class MentorBot:
             ctx.state.enrolment_open = sub == "open"
             await ctx.uow.programs.save(ctx.state)
             return Reply().say(f"Enrolment for *{ctx.program.name}* is now {enrolment_word(ctx)}.")
+        if sub == "match":
+            action = args[1].lower() if len(args) > 1 else ""
+            if action not in ("preview", "commit"):
+                return Reply().say(f"Use `{self.command} admin match preview` or `… commit`.")
+            return await self._admin_match(ctx, action)
         if sub in ADMIN_NOT_YET:
             return Reply().say(f"`admin {sub}` is not available in this version yet.")
         return Reply().say(help_text(self.command, coordinator=True, unknown=f"admin {sub}"))
+
+    async def _request(self, ctx: Context, args: tuple[str, ...]) -> Reply:
+        participant = await self._enrolled(ctx)
+        if isinstance(participant, Reply):
+            return participant
+        if participant.is_paused(ctx.now):
+            return Reply().say(f"You're paused; `{self.command} resume` first.")
+        return await requests.suggestions(ctx, participant)
+
+    async def _admin_match(self, ctx: Context, action: str) -> Reply:
+        program, state_id, where, port = ctx.program, ctx.state_id, ctx.where, ctx.port
+        if action == "preview":
+            ctx.after_commit(lambda: self._preview(program, state_id))
+            return Reply()
+        ctx.after_commit(lambda: self._commit(program, state_id, where, port))
+        return Reply()
+
+    async def _preview(self, program: Program, state_id: int) -> Reply:
+        async with self.store.transaction() as uow:
+            pool = await build_pool(uow, program, state_id, self.clock.now())
+        result = await run_engine(pool)
+        return Reply().say(render_preview(program, pool, result, self.command))
+
+    async def _commit(
+        self, program: Program, state_id: int, where: Conversation, port: ChatPort
+    ) -> Reply:
+        """Finish an interrupted commit, or run a round: record it, open spaces, tell everyone."""
+        async with self.store.transaction() as uow:
+            unfinished = [m.key for m in await uow.matches.list(state_id) if not m.introduced_at]
+        if unfinished:
+            for match_id in unfinished:
+                await self._open_space(program, match_id)
+            return Reply().say(
+                f"Finished {plural(len(unfinished), 'match', 'matches')} left over from an "
+                "interrupted commit. "
+                f"Run `{self.command} admin match commit` again for a new round."
+            )
+        async with self.store.transaction() as uow:
+            pool = await build_pool(uow, program, state_id, self.clock.now())
+        result = await run_engine(pool)
+        if not result.matches:
+            return Reply().say(
+                "No new matches could be formed this round.\n"
+                + render_preview(program, pool, result, self.command)
+            )
+        async with self.store.transaction() as uow:
+            records = await record_round(uow, program, state_id, self.clock.now(), result)
+        progress = Progress(port, where, len(records))
+        await progress.show(0, "Opening private spaces")
+        for done, record in enumerate(records, start=1):
+            await self._open_space(program, record.key)
+            if done == len(records) or done % 10 == 0:
+                await progress.show(done, "Opening private spaces")
+        for person in result.unmatched:
+            participant = pool.people.get(person.id)
+            if participant is not None:
+                await self._deliver(
+                    self.ports[participant.user.platform],
+                    Conversation.dm(participant.user),
+                    Text(
+                        f"The *{program.name}* matching round has run, and you weren't matched "
+                        f"this time. {person.reason} You stay on the waiting list for the next "
+                        f"round; `{self.command} profile` lets you review your answers."
+                    ),
+                )
+        return Reply().say(
+            f"✅ Round committed: {plural(len(records), 'match', 'matches')}, each with a private "
+            f"space and an introduction; {plural(len(result.unmatched), 'person', 'people')} "
+            "told why they weren't matched."
+        )
+
+    async def _open_space(self, program: Program, match_id: int) -> Reply:
+        await open_space(self.store, self.ports, program, match_id, self.clock.now())
+        return Reply()
 
     async def _admin_status(self, ctx: Context) -> Reply:
         people = await ctx.uow.participants.list(ctx.state_id)

@@ -95,10 +95,10 @@ class ShellAdapter:
     async def create_space(
         self, workspace_id: str, name: str, topic: str, members: Sequence[PlatformUser]
     ) -> SpaceRef:
-        base, number = name, 2
-        while name in self.state.rooms:
-            name, number = f"{base}-{number}", number + 1
         names = [m.user_id for m in members]
+        existing = self.state.rooms.get(name)
+        if existing is not None:  # only the bot makes rooms here: same name, same space
+            return SpaceRef(PLATFORM, workspace_id, name, name)
         self.state.rooms[name] = Room(name, topic, names)
         for person in names:
             self._meet(person)

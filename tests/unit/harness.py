@@ -12,7 +12,7 @@ from core.clock import ManualClock
 from core.commands import split_command
 from core.content import Content, Form, Prompt, Reply, as_text, parse_choice_text
 from core.events import ChoiceSelected, CommandInvoked, FormSubmitted, TextReceived
-from core.identity import Conversation, PlatformUser, SpaceRef
+from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
 from core.ports import Capabilities, MessageRef, UserInfo
 from core.service import MentorBot
 
@@ -27,8 +27,11 @@ class FakeChat:
     caps: Capabilities = field(default_factory=Capabilities)
     admins: set[str] = field(default_factory=set)
     sent: list[tuple[Conversation, Content]] = field(default_factory=list)
+    members: dict[str, list[str]] = field(default_factory=dict)
     forms: list[tuple[str, Form]] = field(default_factory=list)
     spaces: list[SpaceRef] = field(default_factory=list)
+    fail_after_create: int = 0  # the next N create_space calls "crash" after creating
+    fail_space_sends: int = 0  # the next N messages into a space fail
 
     @property
     def platform(self) -> str:
@@ -39,6 +42,9 @@ class FakeChat:
         return self.caps
 
     async def send(self, to: Conversation, content: Content) -> MessageRef:
+        if to.kind is ConversationKind.SPACE and self.fail_space_sends:
+            self.fail_space_sends -= 1
+            raise ConnectionError("platform unavailable")
         self.sent.append((to, content))
         return MessageRef(to, str(len(self.sent)))
 
@@ -51,8 +57,14 @@ class FakeChat:
     async def create_space(
         self, workspace_id: str, name: str, topic: str, members: Sequence[PlatformUser]
     ) -> SpaceRef:
-        space = SpaceRef("fake", workspace_id, f"space-{len(self.spaces) + 1}", name)
-        self.spaces.append(space)
+        space = next((s for s in self.spaces if s.name == name), None)
+        if space is None:  # like the real adapters: creating by name is idempotent
+            space = SpaceRef("fake", workspace_id, f"space-{len(self.spaces) + 1}", name)
+            self.spaces.append(space)
+            self.members[space.space_id] = [m.user_id for m in members]
+        if self.fail_after_create:
+            self.fail_after_create -= 1
+            raise TimeoutError("the platform timed out after creating the space")
         return space
 
     async def add_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None:
@@ -91,7 +103,9 @@ class Harness:
         command = split_command(text, "/mentor")
         last = self.last.get(name)
         if command:
-            event: Any = CommandInvoked(user, where, command[0], command[1], display_name=name)
+            event: Any = CommandInvoked(
+                user, where, command[0], command[1], display_name=name.title()
+            )
         elif isinstance(last, Prompt) and (choice := parse_choice_text(last, text)):
             event = ChoiceSelected(user, where, last.id, choice)
         else:
@@ -121,6 +135,21 @@ class Harness:
         parts.extend(f"{k}: {v}" for k, v in reply.form_errors.items())
         return "\n".join(parts)
 
+    def to(self, name: str) -> list[str]:
+        """Texts sent to a person's DMs by the bot (not replies)."""
+        return [
+            as_text(c)
+            for where, c in self.port.sent
+            if where.kind.value == "dm" and where.id == name
+        ]
+
+    def in_space(self, space_id: str) -> list[str]:
+        return [
+            as_text(c)
+            for where, c in self.port.sent
+            if where.id == space_id and where.kind.value == "space"
+        ]
+
     def advance(self, delta: timedelta) -> None:
         self.clock.advance(delta)
 
@@ -146,3 +175,16 @@ MENTOR_ANSWERS = (
     "2",  # availability
     "Engineering manager.",  # bio
 )
+
+
+async def enrol(harness: Harness, name: str, role: str = "mentee", **typed: str) -> None:
+    """Join with the standard answers; `typed` replaces answers by question id."""
+    program = harness.bot.default_program
+    answers = MENTEE_ANSWERS if role == "mentee" else MENTOR_ANSWERS
+    roles = {"mentee": "mentee", "mentor": "mentor"}[role]
+    ids = [q.id for q in program.questions if q.ask.value in (roles, "both")]
+    lines = [typed.get(qid, answer) for qid, answer in zip(ids, answers, strict=True)]
+    await harness.say(name, f"/mentor join {role}")
+    await harness.answer_all(name, lines)
+    done = await harness.say(name, "1")
+    assert "You're enrolled" in done, done

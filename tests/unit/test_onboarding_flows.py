@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from harness import MENTEE_ANSWERS, MENTOR_ANSWERS, FakeChat, Harness
+from harness import MENTEE_ANSWERS, MENTOR_ANSWERS, FakeChat, Harness, enrol
 
 from core.content import Form, Prompt
 from core.domain import ParticipantStatus
@@ -144,12 +144,6 @@ async def test_policy_declined_does_not_enrol_and_join_resumes_at_policy(
     assert ana is not None
     assert ana.status is ParticipantStatus.ACTIVE
     assert ana.answers["goals"] == "Lead a team within a year."
-
-
-async def enrol(harness: Harness, name: str, role: str = "mentee") -> None:
-    await harness.say(name, f"/mentor join {role}")
-    await harness.answer_all(name, MENTEE_ANSWERS if role == "mentee" else MENTOR_ANSWERS)
-    assert "You're enrolled" in await harness.say(name, "1")
 
 
 async def test_profile_shows_and_edits_one_answer(harness: Harness) -> None:

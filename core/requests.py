@@ -1,0 +1,204 @@
+"""Mentee requests: a mentee sees suggested mentors, asks one; the mentor accepts or declines.
+
+Capacity is taken when the mentor accepts, under a row lock on the mentor, so two mentees
+asking for a mentor's last place at the same moment can never both get it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from core.content import Choice, Prompt, Reply, Text, user_text
+from core.context import Context
+from core.domain import (
+    Cycle,
+    MatchMember,
+    MatchRecord,
+    MentorRequest,
+    Participant,
+    ParticipantStatus,
+    RequestStatus,
+)
+from core.identity import Conversation
+from core.matching import Candidate, MatchInput, explain, suggest
+from core.program import Role
+from core.rounds import build_pool, describe_name
+
+SUGGESTIONS = 3
+
+
+async def suggestions(ctx: Context, mentee: Participant) -> Reply:
+    """`request`: the top mentors for this mentee, as a prompt to pick one."""
+    if Role.MENTEE not in mentee.roles:
+        return Reply().say("Only mentees can request a mentor.")
+    if await ctx.uow.matches.for_participant(mentee.key):
+        return Reply().say(f"You already have a match; `{ctx.command} status` shows it.")
+    pending = await ctx.uow.requests.pending_for_mentee(mentee.key)
+    if pending and pending.expires_at > ctx.now:
+        mentor = await ctx.uow.participants.get(pending.mentor_id)
+        who = describe_name(mentor) if mentor else "your mentor"
+        return Reply().say(
+            f"You asked {who} on {pending.created_at:%d %b}; they have until "
+            f"{pending.expires_at:%d %b} to answer. I'll tell you as soon as they do."
+        )
+    if pending:
+        await _expire(ctx, pending)
+    pool = await build_pool(ctx.uow, ctx.program, ctx.state_id, ctx.now)
+    found = await asyncio.to_thread(suggest, pool.data, str(mentee.key), limit=SUGGESTIONS)
+    if not found:
+        return Reply().say(
+            "I couldn't find a mentor with a free place who fits your answers right now. "
+            "You're on the waiting list for the next round."
+        )
+    choices = tuple(
+        Choice(
+            s.mentor_id,
+            f"{describe_name(pool.people[s.mentor_id])} — {'; '.join(s.explanation)}"[:75],
+        )
+        for s in found
+    )
+    details = "\n".join(
+        f"{n}. *{describe_name(pool.people[s.mentor_id])}* (score {s.score:g}): "
+        f"{'; '.join(s.explanation)}"
+        for n, s in enumerate(found, start=1)
+    )
+    return Reply().say(
+        Text(f"Mentors who fit you best:\n{details}"),
+        Prompt(ctx.prompt_id("ask"), "Whom would you like to ask?", choices),
+    )
+
+
+async def ask(ctx: Context, mentee: Participant, mentor_id: str) -> Reply:
+    """The mentee picked a mentor: record the request and ask the mentor."""
+    if await ctx.uow.requests.pending_for_mentee(mentee.key):
+        return Reply().say("You already have a request waiting for an answer.")
+    mentor = await ctx.uow.participants.get(int(mentor_id)) if mentor_id.isdigit() else None
+    if mentor is None or mentor.program_state_id != ctx.state_id or Role.MENTOR not in mentor.roles:
+        return Reply().say(
+            f"That mentor is no longer available; send `{ctx.command} request` again."
+        )
+    pool = await build_pool(ctx.uow, ctx.program, ctx.state_id, ctx.now)
+    fits = await asyncio.to_thread(suggest, pool.data, str(mentee.key), limit=len(pool.people))
+    chosen = next((s for s in fits if s.mentor_id == mentor_id), None)
+    if chosen is None:
+        return Reply().say(
+            f"{describe_name(mentor)} can't take a mentee right now; "
+            f"send `{ctx.command} request` to see who can."
+        )
+    request = await ctx.uow.requests.add(
+        MentorRequest(
+            program_state_id=ctx.state_id,
+            mentee_id=mentee.key,
+            mentor_id=mentor.key,
+            created_at=ctx.now,
+            expires_at=ctx.now + timedelta(days=ctx.program.cadence.request_timeout_days),
+            explanation=list(chosen.explanation),
+        )
+    )
+    goals = mentee.answers.get("goals")
+    about = (
+        f"\nTheir goals: {user_text(goals, limit=300)}" if isinstance(goals, str) and goals else ""
+    )
+    ctx.notify(
+        Conversation.dm(mentor.user),
+        Prompt(
+            ctx.prompt_id("req", str(request.key)),
+            f"*{describe_name(mentee)}* would like you as their mentor in *{ctx.program.name}*.\n"
+            f"What {describe_name(mentee)} sees in the match: {'; '.join(chosen.explanation)}."
+            f"{about}\n"
+            f"Please answer by {request.expires_at:%a %d %b}.",
+            (Choice("accept", "Accept"), Choice("decline", "Decline")),
+        ),
+    )
+    return Reply().say(
+        f"I've asked {describe_name(mentor)}. They have "
+        f"{ctx.program.cadence.request_timeout_days} days to answer; I'll let you know."
+    )
+
+
+async def answer(
+    ctx: Context, mentor: Participant, request_id: str, choice: str
+) -> tuple[Reply, int | None]:
+    """The mentor's answer. Returns the reply and, on accept, the new match's id."""
+    request = await ctx.uow.requests.get(int(request_id)) if request_id.isdigit() else None
+    if request is None or request.mentor_id != mentor.key:
+        return Reply().say("That request no longer exists."), None
+    if request.status is not RequestStatus.PENDING:
+        return Reply().say(f"You already answered this request ({request.status.value})."), None
+    mentee = await ctx.uow.participants.get(request.mentee_id)
+    if request.expires_at <= ctx.now:
+        await _expire(ctx, request)
+        return Reply().say("This request has expired; the mentee has been told."), None
+    if mentee is None or mentee.status is ParticipantStatus.LEFT:
+        request.status, request.answered_at = RequestStatus.EXPIRED, ctx.now
+        await ctx.uow.requests.save(request)
+        return Reply().say("The mentee has left the program, so there's nothing to answer."), None
+    if choice != "accept":
+        request.status, request.answered_at = RequestStatus.DECLINED, ctx.now
+        await ctx.uow.requests.save(request)
+        ctx.notify(
+            Conversation.dm(mentee.user),
+            Text(
+                f"{describe_name(mentor)} can't take you on right now — no hard feelings. "
+                f"Send `{ctx.command} request` to see other mentors."
+            ),
+        )
+        return Reply().say(f"Declined. I've let {describe_name(mentee)} know kindly."), None
+    await ctx.uow.locks.participant(mentor.key)  # held until commit: capacity checks serialize
+    taken = sum(
+        len(m.ids(Role.MENTEE))
+        for m in await ctx.uow.matches.for_participant(mentor.key)
+        if mentor.key in m.ids(Role.MENTOR)
+    )
+    if taken >= mentor.capacity:
+        return Reply().say(
+            f"All your {mentor.capacity} mentee places are taken. Raise your capacity with "
+            f"`{ctx.command} profile edit`, then accept again."
+        ), None
+    if await ctx.uow.matches.for_participant(mentee.key):
+        request.status, request.answered_at = RequestStatus.EXPIRED, ctx.now
+        await ctx.uow.requests.save(request)
+        return Reply().say(f"{describe_name(mentee)} has been matched meanwhile — thank you!"), None
+    cycle = await ctx.uow.cycles.current(ctx.state_id) or await ctx.uow.cycles.add(
+        Cycle(0, ctx.state_id, 1, ctx.now, ctx.now + timedelta(days=ctx.program.cycle.length_days))
+    )
+    score, words = explain(
+        MatchInput(ctx.program, [], ctx.now, names={str(mentor.key): describe_name(mentor)}),
+        Candidate(str(mentee.key), frozenset({Role.MENTEE}), 0, mentee.answers),
+        Candidate(str(mentor.key), frozenset({Role.MENTOR}), 1, mentor.answers),
+    )
+    record = await ctx.uow.matches.add(
+        MatchRecord(
+            program_state_id=ctx.state_id,
+            cycle_id=cycle.id,
+            members=(MatchMember(mentor.key, Role.MENTOR), MatchMember(mentee.key, Role.MENTEE)),
+            score=max(score, 0.0),
+            explanation=words or list(request.explanation),
+            created_at=ctx.now,
+            idempotency_key=f"request:{request.key}",
+        )
+    )
+    request.status, request.answered_at = RequestStatus.ACCEPTED, ctx.now
+    await ctx.uow.requests.save(request)
+    ctx.notify(
+        Conversation.dm(mentee.user),
+        Text(
+            f"🎉 {describe_name(mentor)} accepted your request! Your private space is on its way."
+        ),
+    )
+    return Reply().say(f"Accepted — you and {describe_name(mentee)} are matched."), record.key
+
+
+async def _expire(ctx: Context, request: MentorRequest) -> None:
+    request.status, request.answered_at = RequestStatus.EXPIRED, ctx.now
+    await ctx.uow.requests.save(request)
+    mentee = await ctx.uow.participants.get(request.mentee_id)
+    if mentee is not None:
+        ctx.notify(
+            Conversation.dm(mentee.user),
+            Text(
+                "Your mentor request expired without an answer. "
+                f"Send `{ctx.command} request` to ask someone else."
+            ),
+        )

@@ -1,0 +1,255 @@
+"""Matching rounds in chat: who is in the pool, preview, commit, and opening a match's space.
+
+Committing is safe to retry. Matches of a round are inserted in one transaction with unique
+idempotency keys; each match then gets its space and introduction in short transactions of
+its own (never one long lock while a platform creates channels). A commit that finds matches
+without a space or an introduction finishes those first, and spaces are created by name, which
+adapters treat idempotently, so a crash halfway never gives a match two spaces.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from core.content import Text, user_text
+from core.domain import (
+    Cycle,
+    MatchMember,
+    MatchRecord,
+    Participant,
+    ParticipantStatus,
+)
+from core.identity import Conversation
+from core.matching import Candidate, MatchInput, MatchResult, match
+from core.ports import ChatPort, MessageRef, Store, UnitOfWork
+from core.program import Program, Role
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """A program's matching input, with the participants behind the candidate ids."""
+
+    data: MatchInput
+    people: Mapping[str, Participant]
+
+
+def describe_name(participant: Participant) -> str:
+    """A display name safe to show others (no pings, no markup)."""
+    return user_text(participant.display_name, limit=80)
+
+
+async def build_pool(uow: UnitOfWork, program: Program, state_id: int, now: datetime) -> Pool:
+    """Everyone who can be matched now, with their remaining capacity; others get a reason."""
+    people = await uow.participants.list(state_id)
+    active = await uow.matches.list(state_id)
+    matched_mentees = {pid for m in active for pid in m.ids(Role.MENTEE)}
+    load: Counter[int] = Counter()
+    for m in active:
+        for mentor in m.ids(Role.MENTOR):
+            load[mentor] += len(m.ids(Role.MENTEE))
+    candidates: list[Candidate] = []
+    unavailable: dict[str, str] = {}
+    for person in people:
+        pid = str(person.key)
+        if person.status is ParticipantStatus.LEFT:
+            continue
+        if person.status is ParticipantStatus.ONBOARDING:
+            unavailable[pid] = "You haven't finished joining yet, so you weren't in this round."
+            continue
+        if person.is_paused(now):
+            until = f" until {person.paused_until:%d %b}" if person.paused_until else ""
+            unavailable[pid] = f"You are paused{until}, so you weren't in this round."
+            continue
+        roles = set(person.roles)
+        if person.key in matched_mentees:
+            roles.discard(Role.MENTEE)
+        remaining = max(0, person.capacity - load[person.key]) if Role.MENTOR in roles else 0
+        if Role.MENTOR in roles and remaining == 0 and load[person.key]:
+            roles.discard(Role.MENTOR)  # full: not an idle mentor, just busy
+        if roles:
+            candidates.append(Candidate(pid, frozenset(roles), remaining, person.answers))
+    history = {(str(a), str(b)) for a, b in await uow.matches.pairs(state_id)}
+    declined = {(str(a), str(b)) for a, b in await uow.requests.declined_pairs(state_id)}
+    data = MatchInput(
+        program=program,
+        candidates=candidates,
+        at=now,
+        history=frozenset(history),
+        declined=frozenset(declined),
+        unavailable=unavailable,
+        names={str(p.key): describe_name(p) for p in people},
+    )
+    return Pool(data, {str(p.key): p for p in people})
+
+
+async def run_engine(pool: Pool) -> MatchResult:
+    """The engine is CPU-bound: run it off the event loop so adapters keep answering."""
+    return await asyncio.to_thread(match, pool.data)
+
+
+def render_preview(program: Program, pool: Pool, result: MatchResult, command: str) -> str:
+    mentees = sum(1 for c in pool.data.candidates if Role.MENTEE in c.roles)
+    share = f" ({100 * result.matched // mentees}%)" if mentees else ""
+    proof = "proven optimal" if result.optimality.proven else f"gap {result.optimality.gap:.2%}"
+    lines = [
+        f"*Match preview — {program.name}* (nothing has changed yet)",
+        f"{result.matched} of {mentees} mentees matched{share} · total score "
+        f"{result.total_score:g} · {proof}",
+    ]
+    for number, found in enumerate(result.matches, start=1):
+        names = " & ".join(_names(pool, found.mentors) + _names(pool, found.mentees))
+        lines.append(f"{number}. {names} — score {found.score:g}")
+        lines.append(f"    {'; '.join(found.explanation)}")
+    if result.unmatched:
+        lines.append("*Not matched*")
+        for person in result.unmatched:
+            who = _names(pool, (person.id,))[0]
+            lines.append(f"• {who}: {person.reason}")
+    if result.matches:
+        lines.append(f"Send `{command} admin match commit` to create these matches.")
+    return "\n".join(lines)
+
+
+def _names(pool: Pool, ids: Sequence[str]) -> list[str]:
+    return [describe_name(pool.people[i]) if i in pool.people else i for i in ids]
+
+
+def match_key(state_id: int, cycle: int, mentors: Sequence[str], mentees: Sequence[str]) -> str:
+    return f"round:{state_id}:{cycle}:{'+'.join(mentors)}:{'+'.join(mentees)}"
+
+
+async def record_round(
+    uow: UnitOfWork, program: Program, state_id: int, now: datetime, result: MatchResult
+) -> list[MatchRecord]:
+    """Start the next cycle and insert its matches (one transaction, idempotent keys)."""
+    current = await uow.cycles.current(state_id)
+    number = (current.number if current else 0) + 1
+    cycle = await uow.cycles.add(
+        Cycle(0, state_id, number, now, now + timedelta(days=program.cycle.length_days))
+    )
+    records = []
+    for found in result.matches:
+        members = tuple(
+            [MatchMember(int(i), Role.MENTOR) for i in found.mentors]
+            + [MatchMember(int(i), Role.MENTEE) for i in found.mentees]
+        )
+        records.append(
+            await uow.matches.add(
+                MatchRecord(
+                    program_state_id=state_id,
+                    cycle_id=cycle.id,
+                    members=members,
+                    score=found.score,
+                    explanation=list(found.explanation),
+                    created_at=now,
+                    idempotency_key=match_key(state_id, number, found.mentors, found.mentees),
+                )
+            )
+        )
+    return records
+
+
+def space_name(program: Program, match_id: int, people: Sequence[Participant]) -> str:
+    """A readable, deterministic name: `mentoring-7-ben-ana` (adapters enforce platform rules)."""
+    words = [re.sub(r"[^a-z0-9]+", "-", p.display_name.lower()).strip("-") for p in people]
+    return "-".join([program.id, str(match_id), *[w for w in words if w]])[:80]
+
+
+def introduction(program: Program, match: MatchRecord, people: Mapping[int, Participant]) -> str:
+    mentors = [people[i] for i in match.ids(Role.MENTOR) if i in people]
+    mentees = [people[i] for i in match.ids(Role.MENTEE) if i in people]
+    everyone = " and ".join(describe_name(p) for p in [*mentors, *mentees])
+    lines = [f"👋 Welcome, {everyone}! You're matched in *{program.name}*."]
+    for person in [*mentors, *mentees]:
+        role = "mentor" if person in mentors else "mentee"
+        bio = person.answers.get("bio")
+        about = f": {user_text(bio, limit=300)}" if isinstance(bio, str) and bio else ""
+        lines.append(f"• *{describe_name(person)}* — {role}{about}")
+    if match.explanation:
+        lines.append(f"*Why you were matched:* {'; '.join(match.explanation)}.")
+    lines.append(f"*What we ask of you:*\n{program.policy}")
+    lead = describe_name(mentees[0]) if mentees else "Mentees"
+    lines.append(
+        "*Suggested first steps:*\n"
+        "1. Say hello and tell each other a little about yourselves.\n"
+        f"2. {lead}, share what you hope to get out of this cycle.\n"
+        "3. Agree how and when you'll meet for the first time."
+    )
+    return "\n".join(lines)
+
+
+async def open_space(
+    store: Store, ports: Mapping[str, ChatPort], program: Program, match_id: int, now: datetime
+) -> bool:
+    """Create the match's space and post its introduction, each step recorded on its own.
+
+    Returns False when the match no longer needs it (already introduced, or gone).
+    """
+    async with store.transaction() as uow:
+        record = await uow.matches.get(match_id)
+        if record is None or record.introduced_at is not None:
+            return False
+        people = {}
+        for member in record.members:
+            person = await uow.participants.get(member.participant_id)
+            if person is not None:
+                people[member.participant_id] = person
+    if not people:
+        return False
+    ordered = [people[i] for i in record.ids(Role.MENTOR) + record.ids(Role.MENTEE) if i in people]
+    first = ordered[0].user
+    port = ports[first.platform]
+    space = record.space
+    if space is None:
+        topic = f"{program.name}: " + " & ".join(describe_name(p) for p in ordered)
+        space = await port.create_space(
+            first.workspace_id,
+            space_name(program, match_id, ordered),
+            topic,
+            [p.user for p in ordered],
+        )
+        async with store.transaction() as uow:
+            fresh = await uow.matches.get(match_id)
+            if fresh is not None and fresh.space is None:
+                fresh.space = space
+                await uow.matches.save(fresh)
+    await port.send(space.conversation, Text(introduction(program, record, people)))
+    async with store.transaction() as uow:
+        fresh = await uow.matches.get(match_id)
+        if fresh is not None:
+            fresh.introduced_at = now
+            await uow.matches.save(fresh)
+    return True
+
+
+class Progress:
+    """One progress message that is updated as work goes on (sent anew where updates fail)."""
+
+    def __init__(self, port: ChatPort, where: Conversation, total: int) -> None:
+        self._port, self._where, self._total = port, where, total
+        self._message: MessageRef | None = None
+
+    async def show(self, done: int, what: str) -> None:
+        text = Text(f"⏳ {what}: {done}/{self._total}")
+        if self._message is None:
+            self._message = await self._port.send(self._where, text)
+        else:
+            await self._port.update(self._message, text)
+
+
+__all__ = [
+    "Pool",
+    "Progress",
+    "build_pool",
+    "introduction",
+    "open_space",
+    "record_round",
+    "render_preview",
+    "run_engine",
+    "space_name",
+]
