@@ -12,13 +12,20 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.logs import configure_logging
+from bot.match_cli import run_match
 from bot.runtime import AdapterUnavailable, run
 from bot.settings import Settings
 from bot.tour import TOUR
+from core.clock import SystemClock
+from core.matching import RosterError, load_roster
 from core.program import ProgramError, load_program, load_programs
+from core.roster_import import ImportSummary, import_roster
 from storage.engine import UnsupportedDatabaseURL, create_engine
+from storage.migrate import current, downgrade, upgrade
+from storage.store import SqlStore
 
 T = TypeVar("T")
 BUNDLED_PROGRAM = Path(__file__).resolve().parent.parent / "programs" / "default.yaml"
@@ -30,8 +37,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 program_app = typer.Typer(help="Check and inspect program definitions.", no_args_is_help=True)
+roster_app = typer.Typer(help="Enrol participants from a roster file.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(program_app, name="program")
+app.add_typer(roster_app, name="roster")
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
@@ -96,8 +105,6 @@ def demo_command() -> None:
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    from storage.migrate import upgrade
-
     _with_engine(lambda engine: upgrade(engine, revision))
     out.print(f"database upgraded to {revision}")
 
@@ -107,8 +114,6 @@ def db_downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")],
 ) -> None:
     """Revert migrations down to REVISION (`base` removes every table)."""
-    from storage.migrate import downgrade
-
     _with_engine(lambda engine: downgrade(engine, revision))
     out.print(f"database downgraded to {revision}")
 
@@ -116,8 +121,6 @@ def db_downgrade(
 @db_app.command("current")
 def db_current() -> None:
     """Print the database's current revision."""
-    from storage.migrate import current
-
     revision = _with_engine(current)
     out.print(revision or "empty (no migrations applied)")
 
@@ -187,6 +190,58 @@ def program_show(program_id: Annotated[str, typer.Argument(help="The program's i
             else "",
         )
     out.print(table)
+
+
+@app.command("match")
+def match_command(
+    program: Annotated[Path, typer.Option(help="The program YAML file.")],
+    roster: Annotated[Path, typer.Option(help="Roster: JSON, or CSV with a column per question.")],
+    out: Annotated[Path, typer.Option(help="Where to write the result JSON.")],
+    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
+) -> None:
+    """Match a roster offline and write matches, reasons and the optimality proof as JSON."""
+    raise typer.Exit(run_match(program, roster, out, show_progress=progress))
+
+
+@roster_app.command("import")
+def roster_import(
+    program: Annotated[str, typer.Option(help="The program id (from MENTORBOT_PROGRAMS).")],
+    roster: Annotated[Path, typer.Option(help="Roster: JSON, or CSV with a column per question.")],
+    platform: Annotated[str, typer.Option(help="Platform the people are on.")] = "shell",
+    workspace: Annotated[str, typer.Option(help="Workspace id on that platform.")] = "local",
+) -> None:
+    """Enrol everyone in a roster (ids are platform user ids; in the shell, `/as` names).
+
+    A bad row is reported and nothing is imported; importing again updates people.
+    """
+    settings = _settings()
+    try:
+        programs = {p.id: p for p in load_programs(settings.programs)}
+    except ProgramError as error:
+        raise _fail(str(error)) from None
+    if program not in programs:
+        raise _fail(f"no program {program!r}; known: {', '.join(sorted(programs))}")
+    try:
+        parsed = load_roster(roster, programs[program])
+    except RosterError as error:
+        raise _fail(str(error)) from None
+
+    async def work(engine: AsyncEngine) -> ImportSummary:
+        await upgrade(engine)
+        return await import_roster(
+            SqlStore(engine),
+            programs[program],
+            parsed,
+            platform=platform,
+            workspace=workspace,
+            now=SystemClock().now(),
+        )
+
+    summary = _with_engine(work)
+    out.print(
+        f"imported {summary.created + summary.updated} participants into {program!r} "
+        f"({summary.created} new, {summary.updated} updated; {summary.history} earlier pairs)"
+    )
 
 
 def main() -> None:
