@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.program import Role
+from core.program import Mode, Role
 
 from .encode import RuleTable, build_rule, choose_scale, matched_rules, points_dtype
 from .model import Candidate, MatchInput
@@ -53,6 +53,8 @@ class Scorer:
             c for c in people if Role.MENTOR in c.roles and c.capacity > 0
         ]
         self.capacities = np.array([c.capacity for c in self.mentors], dtype=np.int64)
+        if program.mode is Mode.ONE_TO_ONE:
+            self.capacities = np.minimum(self.capacities, 1)
         self.mentee_index = {c.id: n for n, c in enumerate(self.mentees)}
         self.mentor_index = {c.id: n for n, c in enumerate(self.mentors)}
         self.scale, self.exact = choose_scale(program)

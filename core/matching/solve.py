@@ -191,6 +191,13 @@ def solve_assignment(
     timings["scoring"] = time.perf_counter() - started
     n_e = scorer.n_mentees
     capacities = scorer.capacities
+    if n_e == 0 or scorer.n_mentors == 0:
+        empty = FlowSolution(
+            np.full(n_e, -1, dtype=np.int64),
+            np.zeros(n_e, dtype=np.int64),
+            np.zeros(scorer.n_mentors, dtype=np.int64),
+        )
+        return Assignment(empty, cands, True, 0.0, [], 0, timings)
     bonus = match_bonus(scorer.max_points, n_e, int(capacities.sum()))
     n_r = max(1, scorer.n_mentors)
     slack = round(slack_score * scorer.scale)
