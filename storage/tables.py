@@ -8,12 +8,13 @@ describe exactly these tables; a test compares them with Alembic's autogenerate.
 Tables filled by the foundation: workspace, program_state, participant, answer,
 onboarding_session. Created now for the next issues, so the migration history starts complete:
 cycle, match, match_member, space, reminder. Added by matching (0002): match.introduced_at
-and mentor_request.
+and mentor_request. Added by engagement (0003): reminder.recipient/attempt_at, match.ends_at,
+activity, checkin, goal, feedback, end_vote.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import CheckConstraint, Column, Index, MetaData, String, Text, UniqueConstraint
@@ -37,6 +38,10 @@ REMINDER_STATUSES = ("pending", "claimed", "sent", "failed")
 MEMBER_ROLES = ("mentor", "mentee")
 PARTICIPANT_STATUSES = ("onboarding", "active", "paused", "left")
 REQUEST_STATUSES = ("pending", "accepted", "declined", "expired")
+CHECKIN_ANSWERS = ("yes", "not_yet", "rain_check")
+GOAL_PROGRESS = ("not_started", "under_way", "done")
+FEEDBACK_KINDS = ("mid", "end")
+END_CHOICES = ("extend", "close")
 
 
 def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
@@ -165,6 +170,7 @@ class MatchRow(TableBase, table=True):
     ended_at: datetime | None = _when(nullable=True)
     idempotency_key: str = Field(sa_type=String(255), unique=True)
     introduced_at: datetime | None = _when(nullable=True)
+    ends_at: datetime | None = _when(nullable=True)
 
 
 class MatchMemberRow(TableBase, table=True):
@@ -206,6 +212,8 @@ class ReminderRow(TableBase, table=True):
     __tablename__: ClassVar[str] = "reminder"
     __table_args__ = (
         Index("ix_reminder_status_due_at", "status", "due_at"),
+        Index("ix_reminder_status_attempt_at", "status", "attempt_at"),
+        Index("ix_reminder_recipient_status_due_at", "recipient", "status", "due_at"),
         _one_of("status", REMINDER_STATUSES, "status"),
     )
 
@@ -226,6 +234,8 @@ class ReminderRow(TableBase, table=True):
     claimed_at: datetime | None = _when(nullable=True)
     sent_at: datetime | None = _when(nullable=True)
     last_error: str | None = Field(default=None, sa_type=Text)
+    recipient: str = Field(default="", sa_type=String(64))
+    attempt_at: datetime = _when(nullable=False)
 
 
 class MentorRequestRow(TableBase, table=True):
@@ -249,6 +259,82 @@ class MentorRequestRow(TableBase, table=True):
     answered_at: datetime | None = _when(nullable=True)
 
 
+class ActivityRow(TableBase, table=True):
+    """Messages a member wrote in a match's space on one day: a count, never the text."""
+
+    __tablename__: ClassVar[str] = "activity"
+
+    match_id: int = Field(primary_key=True, foreign_key="match.id", ondelete="CASCADE")
+    participant_id: int = Field(
+        primary_key=True, foreign_key="participant.id", ondelete="CASCADE", index=True
+    )
+    day: date = Field(primary_key=True)
+    messages: int = Field(default=0)
+
+
+class CheckInRow(TableBase, table=True):
+    """One member's answer to check-in number `number` of a match."""
+
+    __tablename__: ClassVar[str] = "checkin"
+    __table_args__ = (_one_of("answer", CHECKIN_ANSWERS, "answer"),)
+
+    match_id: int = Field(primary_key=True, foreign_key="match.id", ondelete="CASCADE")
+    participant_id: int = Field(
+        primary_key=True, foreign_key="participant.id", ondelete="CASCADE", index=True
+    )
+    number: int = Field(primary_key=True)
+    answer: str = Field(sa_type=String(16))
+    answered_at: datetime = _when(nullable=False)
+
+
+class GoalRow(TableBase, table=True):
+    """A mentee's goal for a match, with its progress."""
+
+    __tablename__: ClassVar[str] = "goal"
+    __table_args__ = (_one_of("progress", GOAL_PROGRESS, "progress"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    match_id: int = Field(foreign_key="match.id", ondelete="CASCADE", index=True)
+    participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE", index=True)
+    text: str = Field(sa_type=String(300))
+    progress: str = Field(default="not_started", sa_type=String(16))
+    created_at: datetime = _when(nullable=False)
+    updated_at: datetime = _when(nullable=False)
+
+
+class FeedbackRow(TableBase, table=True):
+    """A member's mid- or end-of-cycle rating (1-5) and optional comment; coordinators only."""
+
+    __tablename__: ClassVar[str] = "feedback"
+    __table_args__ = (
+        _one_of("kind", FEEDBACK_KINDS, "kind"),
+        CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating"),
+    )
+
+    match_id: int = Field(primary_key=True, foreign_key="match.id", ondelete="CASCADE")
+    participant_id: int = Field(
+        primary_key=True, foreign_key="participant.id", ondelete="CASCADE", index=True
+    )
+    kind: str = Field(primary_key=True, sa_type=String(8))
+    rating: int | None = Field(default=None)
+    comment: str | None = Field(default=None, sa_type=Text)
+    answered_at: datetime = _when(nullable=False)
+
+
+class EndVoteRow(TableBase, table=True):
+    """Near a cycle's end, each member says whether to extend the match or close it."""
+
+    __tablename__: ClassVar[str] = "end_vote"
+    __table_args__ = (_one_of("choice", END_CHOICES, "choice"),)
+
+    match_id: int = Field(primary_key=True, foreign_key="match.id", ondelete="CASCADE")
+    participant_id: int = Field(
+        primary_key=True, foreign_key="participant.id", ondelete="CASCADE", index=True
+    )
+    choice: str = Field(sa_type=String(8))
+    answered_at: datetime = _when(nullable=False)
+
+
 ALL_TABLES = (
     WorkspaceRow,
     ProgramStateRow,
@@ -261,6 +347,11 @@ ALL_TABLES = (
     SpaceRow,
     ReminderRow,
     MentorRequestRow,
+    ActivityRow,
+    CheckInRow,
+    GoalRow,
+    FeedbackRow,
+    EndVoteRow,
 )
 
 __all__ = [

@@ -23,6 +23,13 @@ APP_TABLES = {
     "space",
     "reminder",
     "mentor_request",
+    "activity",
+    "checkin",
+    "goal",
+    "feedback",
+    "end_vote",
+    "slack_installation",
+    "slack_oauth_state",
 }
 
 
