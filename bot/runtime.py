@@ -11,16 +11,19 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from pydantic import SecretStr
 
 from adapters.shell.adapter import ShellAdapter
 from adapters.shell.runner import LineReader, interact, play
+from adapters.slack.app import SlackAdapter, SlackConfig
 from bot.app import build
 from bot.settings import Settings
 from core.clock import Clock, ManualClock, SystemClock
 from core.ports import ChatPort
+from storage.slack_installations import SqlInstallationStore, SqlOAuthStateStore
 
 log = logging.getLogger(__name__)
-NOT_BUILT = ("slack", "discord", "matrix")
+NOT_BUILT = ("discord", "matrix")
 
 
 class AdapterUnavailable(RuntimeError):
@@ -55,6 +58,9 @@ async def run(
     ports: dict[str, ChatPort] = {}
     if shell is not None:
         ports[shell.platform] = shell
+    slack = SlackAdapter(slack_config(settings)) if "slack" in names else None
+    if slack is not None:
+        ports[slack.platform] = slack.port
     app = await build(settings, clock, ports)
     scheduler = AsyncIOScheduler(timezone="UTC")
     stop = asyncio.Event()
@@ -62,6 +68,17 @@ async def run(
     scheduler.start()
     log.info("mentorbot running: adapters=%s programs=%s", ",".join(names), len(app.programs))
     try:
+        if slack is not None:
+            slack.handler, slack.programs = app.bot.handle, app.programs
+            if slack.config.oauth:
+                slack.installations = SqlInstallationStore(
+                    app.engine, settings.slack_client_id or ""
+                )
+                slack.oauth_states = SqlOAuthStateStore(app.engine)
+            try:
+                await slack.start()
+            except ValueError as error:  # missing tokens: say which, no traceback
+                raise AdapterUnavailable(f"Slack: {error}") from None
         if shell is not None:
             shell.handler = app.bot.handle
             await play(shell, tour, write)
@@ -74,7 +91,26 @@ async def run(
         else:
             await stop.wait()
     finally:
+        if slack is not None:
+            await slack.close()
         scheduler.shutdown(wait=False)
         await app.close()
         log.info("mentorbot stopped")
     return 0
+
+
+def slack_config(settings: Settings) -> SlackConfig:
+    def secret(value: SecretStr | None) -> str | None:
+        return value.get_secret_value() if value else None
+
+    return SlackConfig(
+        command=settings.command,
+        bot_token=secret(settings.slack_bot_token),
+        signing_secret=secret(settings.slack_signing_secret),
+        app_token=secret(settings.slack_app_token),
+        client_id=settings.slack_client_id,
+        client_secret=secret(settings.slack_client_secret),
+        api_base_url=settings.slack_api_base_url,
+        host=settings.http_host,
+        port=settings.http_port,
+    )

@@ -24,6 +24,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import storage.slack_installations  # noqa: F401 - registers the Slack tables on `metadata`
 from storage.tables import metadata
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
