@@ -18,6 +18,7 @@ from core.domain import (
     ProgramState,
 )
 from core.identity import Conversation, PlatformUser, SpaceRef
+from core.reminders import ReminderRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,12 @@ class ChatPort(Protocol):
     @property
     def capabilities(self) -> Capabilities: ...
 
-    async def send(self, to: Conversation, content: Content) -> MessageRef: ...
+    async def send(
+        self, to: Conversation, content: Content, *, idempotency_key: str | None = None
+    ) -> MessageRef:
+        """Post a message. With `idempotency_key`, a platform that supports it (Matrix
+        transaction ids, Discord nonces) delivers a retried send only once."""
+        ...
 
     async def update(self, message: MessageRef, content: Content) -> None: ...
 
@@ -185,6 +191,7 @@ class UnitOfWork(Protocol):
     cycles: CycleRepository
     matches: MatchRepository
     requests: RequestRepository
+    reminders: ReminderRepository
     locks: Locks
 
 

@@ -53,6 +53,7 @@ class ShellState:
     rooms: dict[str, Room] = field(default_factory=dict)
     people: list[str] = field(default_factory=list)
     prompts: dict[tuple[str, str], Prompt] = field(default_factory=dict)
+    delivered: dict[str, MessageRef] = field(default_factory=dict)
 
 
 class ShellAdapter:
@@ -82,9 +83,16 @@ class ShellAdapter:
     def capabilities(self) -> Capabilities:
         return Capabilities()
 
-    async def send(self, to: Conversation, content: Content) -> MessageRef:
+    async def send(
+        self, to: Conversation, content: Content, *, idempotency_key: str | None = None
+    ) -> MessageRef:
+        if idempotency_key is not None and idempotency_key in self.state.delivered:
+            return self.state.delivered[idempotency_key]  # a retried send is shown once
         self._show(to, content)
-        return MessageRef(to, str(next(self._ids)))
+        ref = MessageRef(to, str(next(self._ids)))
+        if idempotency_key is not None:
+            self.state.delivered[idempotency_key] = ref
+        return ref
 
     async def update(self, message: MessageRef, content: Content) -> None:
         self._show(message.conversation, content, updated=True)

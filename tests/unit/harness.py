@@ -28,6 +28,7 @@ class FakeChat:
     admins: set[str] = field(default_factory=set)
     sent: list[tuple[Conversation, Content]] = field(default_factory=list)
     members: dict[str, list[str]] = field(default_factory=dict)
+    keys: dict[str, MessageRef] = field(default_factory=dict)
     forms: list[tuple[str, Form]] = field(default_factory=list)
     spaces: list[SpaceRef] = field(default_factory=list)
     fail_after_create: int = 0  # the next N create_space calls "crash" after creating
@@ -41,12 +42,19 @@ class FakeChat:
     def capabilities(self) -> Capabilities:
         return self.caps
 
-    async def send(self, to: Conversation, content: Content) -> MessageRef:
+    async def send(
+        self, to: Conversation, content: Content, *, idempotency_key: str | None = None
+    ) -> MessageRef:
+        if idempotency_key is not None and idempotency_key in self.keys:
+            return self.keys[idempotency_key]
         if to.kind is ConversationKind.SPACE and self.fail_space_sends:
             self.fail_space_sends -= 1
             raise ConnectionError("platform unavailable")
         self.sent.append((to, content))
-        return MessageRef(to, str(len(self.sent)))
+        ref = MessageRef(to, str(len(self.sent)))
+        if idempotency_key is not None:
+            self.keys[idempotency_key] = ref
+        return ref
 
     async def update(self, message: MessageRef, content: Content) -> None:
         self.sent.append((message.conversation, content))

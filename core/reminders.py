@@ -1,0 +1,109 @@
+"""Reminders: the outbox rows core plans and the dispatcher delivers.
+
+Core plans a reminder when something happens (a match starts, a request is sent, someone
+pauses); the dispatcher (`core.dispatcher`) claims due rows, hands each to a `Deliver`
+callback that decides what to send, and records the outcome. Planning is idempotent: the
+`idempotency_key` is unique, so planning the same thing twice keeps one row.
+
+`recipient` scopes ordering: reminders to one recipient ("participant:12", "match:7") go out
+in `due_at` order, even when an earlier one is being retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class ReminderStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(slots=True)
+class Reminder:
+    kind: str
+    program_state_id: int
+    recipient: str
+    due_at: datetime
+    idempotency_key: str
+    participant_id: int | None = None
+    match_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    status: ReminderStatus = ReminderStatus.PENDING
+    attempts: int = 0
+    attempt_at: datetime | None = None  # next try; None means `due_at`
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str | None = None
+    id: int | None = None
+
+    @property
+    def key(self) -> int:
+        if self.id is None:
+            raise ValueError("reminder has not been saved")
+        return self.id
+
+
+def participant_recipient(participant_id: int) -> str:
+    return f"participant:{participant_id}"
+
+
+def match_recipient(match_id: int) -> str:
+    return f"match:{match_id}"
+
+
+class ReminderRepository(Protocol):
+    async def plan(self, reminder: Reminder) -> bool:
+        """Insert unless the idempotency key exists; True when a row was added."""
+        ...
+
+    async def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Reminder]:
+        """Atomically claim up to `limit` due reminders (attempt time ≤ now), oldest first.
+
+        Only a recipient's earliest unfinished reminder is claimable, so order per recipient
+        holds. Claims older than `lease` (a dispatcher that died) are claimable again.
+        Safe across processes: PostgreSQL `FOR UPDATE SKIP LOCKED`; SQLite a single writer.
+        """
+        ...
+
+    async def sent(self, reminder_id: int, at: datetime) -> None: ...
+
+    async def retry(self, reminder_id: int, at: datetime, error: str) -> None:
+        """Back to pending, to be tried again at `at`."""
+        ...
+
+    async def failed(self, reminder_id: int, error: str) -> None: ...
+
+    async def cancel(
+        self,
+        *,
+        match_id: int | None = None,
+        participant_id: int | None = None,
+        kinds: Sequence[str] = (),
+    ) -> int:
+        """Drop unfinished reminders of a match or participant (optionally of some kinds)."""
+        ...
+
+    async def next_due(
+        self, *, match_id: int | None = None, participant_id: int | None = None, kind: str
+    ) -> datetime | None:
+        """When the next unfinished reminder of this kind is due (e.g. `status`'s next check-in)."""
+        ...
+
+
+class TransientDeliveryError(Exception):
+    """A send failed in a way worth retrying (rate limit, 5xx, timeout)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+Deliver = Callable[[Reminder], Awaitable[None]]
+GiveUp = Callable[[Reminder, str], Awaitable[None]]
