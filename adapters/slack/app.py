@@ -24,7 +24,6 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.app.async_server import AsyncSlackAppServer
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
@@ -45,6 +44,7 @@ from core.program import Program
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Event], Awaitable[Reply]]
+Respond = Callable[..., Awaitable[None]]
 BOT_SCOPES = (
     "commands",
     "chat:write",
@@ -58,6 +58,7 @@ BOT_SCOPES = (
     "users:read",
 )
 WORKING_AFTER = 1.5  # seconds before a slow command says "working on it"
+ACK_FIRST = 0.02  # seconds work waits after an ack, so acks of a burst are not queued behind it
 SUBMIT_BUDGET = 2.0  # seconds `handle` gets inside a view_submission ack (Slack allows 3)
 TRIGGER_ERRORS = frozenset({"expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"})
 EVENTS_PATH = "/slack/events"
@@ -92,7 +93,7 @@ class Where:
     """Where the person acted, so the reply is shown there."""
 
     user: PlatformUser
-    respond: AsyncRespond | None = None  # ephemeral in the channel (slash command, message click)
+    respond: Respond | None = None  # ephemeral in the channel (slash command, message click)
     channel: str = ""
     view_id: str | None = None  # a modal showing the interaction
     title: str = "mentorbot"
@@ -245,6 +246,7 @@ class SlackAdapter:
         """Handle the event, calling `notice` once if it takes over 1.5 s; (reply, noticed)."""
         if self.handler is None:
             raise RuntimeError("the Slack adapter is not connected to mentorbot")
+        await asyncio.sleep(ACK_FIRST)  # let a burst's acks go out before the work they started
         task = asyncio.ensure_future(self.handler(event))
         noticed = False
         if notice is not None:
@@ -255,30 +257,54 @@ class SlackAdapter:
                     noticed = True
         return await task, noticed
 
+    def _responder(self, body: dict[str, Any]) -> Respond | None:
+        """Post to the payload's `response_url` on the adapter's shared HTTP session.
+
+        (Bolt's `respond` opens a new session per call, which costs more than the ack itself
+        when a burst of commands arrives.)
+        """
+        url = body.get("response_url")
+        if not isinstance(url, str) or not url:
+            return None
+        session = self.port.session()
+
+        async def respond(**message: Any) -> None:
+            async with session.post(url, json=message) as response:
+                if response.status >= 400:
+                    raise OSError(f"response_url answered HTTP {response.status}")
+
+        return respond
+
     async def _ack_only(self, ack: Callable[..., Awaitable[Any]]) -> None:
         await ack()
 
     # --- listeners ---------------------------------------------------------------------------
 
-    async def _on_command(self, ack: Any, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
         self._track()
+        respond = self._responder(body)
         event = parse.command_event(body, self.config.command)
         where = Where(
-            event.user, respond, str(body.get("channel_id") or ""), interaction=event.interaction
+            event.user,
+            respond,
+            str(body.get("channel_id") or ""),
+            interaction=event.interaction,
         )
 
         async def working() -> None:
-            await respond(text="⏳ Working on it…", response_type="ephemeral")
+            if respond is not None:
+                await respond(text="⏳ Working on it…", response_type="ephemeral")
 
         reply, where.replace = await self._run(event, working)
         await self._deliver(reply, where, _retry_line(event))
 
     async def _on_command_button(
-        self, ack: Any, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+        self, ack: Any, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
         self._track()
+        respond = self._responder(body)
         line = str((body.get("actions") or [{}])[0].get("value") or "help")
         event = parse.command_line_event(body, line, self.config.command)
         view = body.get("view") or {}
@@ -292,9 +318,7 @@ class SlackAdapter:
         if home:
             await self.publish_home(client, event.user)
 
-    async def _on_choice(
-        self, ack: Any, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
+    async def _on_choice(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         self._track()
         click = parse.click_event(body)
@@ -302,7 +326,7 @@ class SlackAdapter:
             return
         event = click.event
         container = body.get("container") or {}
-        where = Where(event.user, respond if body.get("response_url") else None)
+        where = Where(event.user, self._responder(body))
         where.interaction = event.interaction
         if container.get("type") == "view":
             view = body.get("view") or {}

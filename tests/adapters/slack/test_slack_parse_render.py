@@ -203,3 +203,13 @@ def test_app_home_views_are_valid() -> None:
     assert "admin match commit" in str(full)
     long = valid(home_view(HomeData([Text("line\n" * 2000)] * 60)))
     assert len(long["blocks"]) <= 100
+
+
+def test_the_manifest_asks_for_the_scopes_the_adapter_uses() -> None:
+    import yaml
+
+    from adapters.slack.app import BOT_SCOPES
+
+    manifest = yaml.safe_load((Path(render.__file__).parent / "manifest.yaml").read_text())
+    assert manifest["oauth_config"]["scopes"]["bot"] == list(BOT_SCOPES)
+    assert manifest["features"]["slash_commands"][0]["command"] == "/mentor"
