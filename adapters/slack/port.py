@@ -39,6 +39,7 @@ NAME_ATTEMPTS = 20
 FORM_TTL = 3600.0
 USER_TTL = 60.0
 TOPIC = 250
+SENT_KEYS = 10_000
 
 
 class SlackPortError(RuntimeError):
@@ -109,6 +110,7 @@ class SlackPort:
         self._bot_users: dict[str, str] = {}
         self._users: dict[tuple[str, str], tuple[float, UserInfo]] = {}
         self._session: aiohttp.ClientSession | None = None
+        self._sent: dict[str, MessageRef] = {}
         self.forms = PendingForms()
 
     # --- clients --------------------------------------------------------------------------
@@ -172,8 +174,16 @@ class SlackPort:
     def capabilities(self) -> Capabilities:
         return Capabilities(modals=True, buttons=True, threads=True, ephemeral=True)
 
-    async def send(self, to: Conversation, content: Content) -> MessageRef:
-        """A message to a person (their DM with the app) or into a channel."""
+    async def send(
+        self, to: Conversation, content: Content, *, idempotency_key: str | None = None
+    ) -> MessageRef:
+        """A message to a person (their DM with the app) or into a channel.
+
+        Slack has no idempotency key for `chat.postMessage`; a key sent again within this
+        instance's memory (the last 10,000) returns the earlier message instead of posting twice.
+        """
+        if idempotency_key is not None and idempotency_key in self._sent:
+            return self._sent[idempotency_key]
         client = await self.client(to.workspace_id)
         body = render.message([content])
         try:
@@ -185,7 +195,12 @@ class SlackPort:
                     "invite me to it, or use the command in a direct message with me."
                 ) from error
             raise
-        return MessageRef(to, f"{response['channel']}/{response['ts']}")
+        ref = MessageRef(to, f"{response['channel']}/{response['ts']}")
+        if idempotency_key is not None:
+            self._sent[idempotency_key] = ref
+            while len(self._sent) > SENT_KEYS:
+                self._sent.pop(next(iter(self._sent)))
+        return ref
 
     async def update(self, message: MessageRef, content: Content) -> None:
         channel, _, ts = message.message_id.partition("/")

@@ -94,3 +94,11 @@ async def test_user_info_maps_admins_and_owners(stack: Stack) -> None:
     assert info.is_admin
     assert info.display_name == "Cora"
     assert not (await stack.adapter.port.user_info(person("U0ANA"))).is_admin
+
+
+async def test_a_send_retried_with_its_idempotency_key_posts_once(stack: Stack) -> None:
+    where = Conversation.dm(person("U0ANA"))
+    first = await stack.adapter.port.send(where, Text("Check-in"), idempotency_key="k1")
+    again = await stack.adapter.port.send(where, Text("Check-in"), idempotency_key="k1")
+    assert first == again
+    assert len(stack.fake.called("chat.postMessage")) == 1
