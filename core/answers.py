@@ -69,6 +69,8 @@ def zone_of(value: str) -> timezone | ZoneInfo:
 
 def utc_offset_hours(value: str, at: datetime) -> float:
     """The UTC offset of a timezone answer at a moment, in hours (DST-aware for IANA names)."""
+    if at.tzinfo is None:
+        raise ValueError("the moment must be timezone-aware")
     offset = at.astimezone(zone_of(value)).utcoffset()
     return (offset or timedelta()).total_seconds() / 3600
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from core.content import user_text
 from core.identity import PlatformUser, SpaceRef
 from core.program import Role
 
@@ -62,6 +63,11 @@ class Participant:
         if self.id is None:
             raise ValueError("participant has not been saved")
         return self.id
+
+    @property
+    def safe_name(self) -> str:
+        """The display name as others may see it: no pings, no markup."""
+        return user_text(self.display_name, limit=80)
 
     @property
     def role_label(self) -> str:
@@ -125,6 +131,7 @@ class MatchRecord:
     space: SpaceRef | None = None
     introduced_at: datetime | None = None
     ended_at: datetime | None = None
+    ends_at: datetime | None = None  # end of the cycle it runs in (moves on when extended)
     id: int | None = None
 
     @property
@@ -156,3 +163,54 @@ class MentorRequest:
         if self.id is None:
             raise ValueError("request has not been saved")
         return self.id
+
+
+class CheckInAnswer(StrEnum):
+    YES = "yes"
+    NOT_YET = "not_yet"
+    RAIN_CHECK = "rain_check"
+
+
+class GoalProgress(StrEnum):
+    NOT_STARTED = "not_started"
+    UNDER_WAY = "under_way"
+    DONE = "done"
+
+
+class Health(StrEnum):
+    """How a match is doing, from activity in its space and its check-ins."""
+
+    ACTIVE = "active"
+    QUIET = "quiet"
+    AT_RISK = "at risk"
+
+
+@dataclass(slots=True)
+class Goal:
+    match_id: int
+    participant_id: int
+    text: str
+    created_at: datetime
+    updated_at: datetime
+    progress: GoalProgress = GoalProgress.NOT_STARTED
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIn:
+    number: int
+    participant_id: int
+    answer: CheckInAnswer
+    answered_at: datetime
+
+
+@dataclass(slots=True)
+class Feedback:
+    """A rating of 1-5 with an optional comment; `comment` None means not asked yet."""
+
+    match_id: int
+    participant_id: int
+    kind: str  # "mid" or "end"
+    answered_at: datetime
+    rating: int | None = None
+    comment: str | None = None

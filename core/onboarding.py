@@ -14,6 +14,7 @@ from core.answers import InvalidAnswer, describe_answer, parse_text_answer, vali
 from core.content import Choice, Content, Form, FormField, Prompt, Reply, Text, plural
 from core.context import Context
 from core.domain import OnboardingSession, OnboardingStep, Participant, ParticipantStatus
+from core.engagement import plan_onboarding_nudge
 from core.program import Program, Question, QuestionKind, Role
 
 ROLE_CHOICES = {
@@ -166,13 +167,15 @@ class Onboarding:
         if session is not None and roles is None:
             reply.say("Welcome back — let's carry on where you left off.")
             return reply.say(*await self._current(ctx, participant, session))
-        session = session or OnboardingSession(
-            participant_id=participant.key,
-            step=OnboardingStep.ROLE,
-            started_at=ctx.now,
-            updated_at=ctx.now,
-            draft=dict(participant.answers),
-        )
+        if session is None:
+            session = OnboardingSession(
+                participant_id=participant.key,
+                step=OnboardingStep.ROLE,
+                started_at=ctx.now,
+                updated_at=ctx.now,
+                draft=dict(participant.answers),
+            )
+            await plan_onboarding_nudge(ctx.uow, ctx.program, participant, ctx.now)
         reply.say(f"Welcome to *{ctx.program.name}*! {ctx.program.description}".strip())
         if roles is None:
             session.step = OnboardingStep.ROLE

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Protocol
 
 from core.content import Content, Form
 from core.domain import (
+    CheckIn,
     Cycle,
+    Feedback,
+    Goal,
     MatchRecord,
     MatchStatus,
     MentorRequest,
@@ -87,9 +91,17 @@ class WorkspaceRepository(Protocol):
         """The id of the workspace row, created on first sight."""
         ...
 
+    async def get(self, workspace_id: int) -> tuple[str, str] | None:
+        """(platform, external id) of a workspace row."""
+        ...
+
 
 class ProgramRepository(Protocol):
     async def ensure(self, workspace_id: int, program_key: str) -> ProgramState: ...
+
+    async def get(self, state_id: int) -> ProgramState | None: ...
+
+    async def all(self) -> list[ProgramState]: ...
 
     async def save(self, state: ProgramState) -> None: ...
 
@@ -174,6 +186,44 @@ class RequestRepository(Protocol):
         ...
 
 
+class EngagementRepository(Protocol):
+    """Activity counts, check-ins, goals, feedback and end-of-cycle votes of matches."""
+
+    async def record_activity(self, match_id: int, participant_id: int, day: date) -> None:
+        """Count one message on that day (never its text)."""
+        ...
+
+    async def last_activity(self, match_id: int) -> date | None: ...
+
+    async def record_checkin(self, match_id: int, checkin: CheckIn) -> None:
+        """Insert or replace the member's answer to that check-in."""
+        ...
+
+    async def checkins(self, match_id: int) -> list[CheckIn]: ...
+
+    async def goals(self, match_id: int) -> list[Goal]: ...
+
+    async def add_goal(self, goal: Goal) -> Goal: ...
+
+    async def save_goal(self, goal: Goal) -> None: ...
+
+    async def delete_goal(self, goal_id: int) -> None: ...
+
+    async def save_feedback(self, feedback: Feedback) -> None:
+        """Insert or update (match, participant, kind)."""
+        ...
+
+    async def feedback_of(self, participant_id: int) -> list[Feedback]: ...
+
+    async def feedback_for(self, program_state_id: int) -> list[Feedback]: ...
+
+    async def vote(self, match_id: int, participant_id: int, choice: str, at: datetime) -> None:
+        """Record `extend` or `close` (a later vote replaces an earlier one)."""
+        ...
+
+    async def votes(self, match_id: int) -> dict[int, str]: ...
+
+
 class Locks(Protocol):
     async def participant(self, participant_id: int) -> None:
         """Hold the participant's row until the transaction ends (capacity checks).
@@ -192,6 +242,7 @@ class UnitOfWork(Protocol):
     matches: MatchRepository
     requests: RequestRepository
     reminders: ReminderRepository
+    engagement: EngagementRepository
     locks: Locks
 
 

@@ -158,7 +158,8 @@ class Question(_Model):
             QuestionKind.NUMBER,
         ):
             raise ValueError("'min'/'max' only apply to scale and number questions")
-        if self.kind is QuestionKind.SCALE and (self.max or 5) - (self.min or 1) > 10:
+        low, high = self.scale_bounds
+        if self.kind is QuestionKind.SCALE and high - low > 10:
             raise ValueError("a scale has at most 11 steps")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min:g}) is greater than max ({self.max:g})")
@@ -195,6 +196,7 @@ class Cadence(_Model):
 
 class Cycle(_Model):
     length_days: int = Field(default=90, ge=7, le=730)
+    archive_spaces: bool = Field(default=True, description="archive a match's space when it ends")
 
 
 class GroupSize(_Model):
@@ -272,7 +274,11 @@ class Program(_Model):
         return self
 
     def question(self, question_id: str) -> Question:
-        return next(q for q in self.questions if q.id == question_id)
+        """The question with that id; KeyError when there is none."""
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        raise KeyError(question_id)
 
     def questions_for(self, roles: frozenset[Role]) -> list[Question]:
         return [q for q in self.questions if any(q.ask.includes(role) for role in roles)]

@@ -20,10 +20,11 @@ from core.domain import (
     ParticipantStatus,
     RequestStatus,
 )
+from core.engagement import plan_request
 from core.identity import Conversation
 from core.matching import Candidate, MatchInput, explain, suggest
 from core.program import Role
-from core.rounds import build_pool, describe_name
+from core.rounds import build_pool
 
 SUGGESTIONS = 3
 
@@ -37,7 +38,7 @@ async def suggestions(ctx: Context, mentee: Participant) -> Reply:
     pending = await ctx.uow.requests.pending_for_mentee(mentee.key)
     if pending and pending.expires_at > ctx.now:
         mentor = await ctx.uow.participants.get(pending.mentor_id)
-        who = describe_name(mentor) if mentor else "your mentor"
+        who = mentor.safe_name if mentor else "your mentor"
         return Reply().say(
             f"You asked {who} on {pending.created_at:%d %b}; they have until "
             f"{pending.expires_at:%d %b} to answer. I'll tell you as soon as they do."
@@ -54,12 +55,12 @@ async def suggestions(ctx: Context, mentee: Participant) -> Reply:
     choices = tuple(
         Choice(
             s.mentor_id,
-            f"{describe_name(pool.people[s.mentor_id])} — {'; '.join(s.explanation)}"[:75],
+            f"{pool.people[s.mentor_id].safe_name} — {'; '.join(s.explanation)}"[:75],
         )
         for s in found
     )
     details = "\n".join(
-        f"{n}. *{describe_name(pool.people[s.mentor_id])}* (score {s.score:g}): "
+        f"{n}. *{pool.people[s.mentor_id].safe_name}* (score {s.score:g}): "
         f"{'; '.join(s.explanation)}"
         for n, s in enumerate(found, start=1)
     )
@@ -83,7 +84,7 @@ async def ask(ctx: Context, mentee: Participant, mentor_id: str) -> Reply:
     chosen = next((s for s in fits if s.mentor_id == mentor_id), None)
     if chosen is None:
         return Reply().say(
-            f"{describe_name(mentor)} can't take a mentee right now; "
+            f"{mentor.safe_name} can't take a mentee right now; "
             f"send `{ctx.command} request` to see who can."
         )
     request = await ctx.uow.requests.add(
@@ -96,6 +97,7 @@ async def ask(ctx: Context, mentee: Participant, mentor_id: str) -> Reply:
             explanation=list(chosen.explanation),
         )
     )
+    await plan_request(ctx.uow, ctx.program, request, mentor)
     goals = mentee.answers.get("goals")
     about = (
         f"\nTheir goals: {user_text(goals, limit=300)}" if isinstance(goals, str) and goals else ""
@@ -104,15 +106,15 @@ async def ask(ctx: Context, mentee: Participant, mentor_id: str) -> Reply:
         Conversation.dm(mentor.user),
         Prompt(
             ctx.prompt_id("req", str(request.key)),
-            f"*{describe_name(mentee)}* would like you as their mentor in *{ctx.program.name}*.\n"
-            f"What {describe_name(mentee)} sees in the match: {'; '.join(chosen.explanation)}."
+            f"*{mentee.safe_name}* would like you as their mentor in *{ctx.program.name}*.\n"
+            f"What {mentee.safe_name} sees in the match: {'; '.join(chosen.explanation)}."
             f"{about}\n"
             f"Please answer by {request.expires_at:%a %d %b}.",
             (Choice("accept", "Accept"), Choice("decline", "Decline")),
         ),
     )
     return Reply().say(
-        f"I've asked {describe_name(mentor)}. They have "
+        f"I've asked {mentor.safe_name}. They have "
         f"{ctx.program.cadence.request_timeout_days} days to answer; I'll let you know."
     )
 
@@ -140,11 +142,11 @@ async def answer(
         ctx.notify(
             Conversation.dm(mentee.user),
             Text(
-                f"{describe_name(mentor)} can't take you on right now — no hard feelings. "
+                f"{mentor.safe_name} can't take you on right now — no hard feelings. "
                 f"Send `{ctx.command} request` to see other mentors."
             ),
         )
-        return Reply().say(f"Declined. I've let {describe_name(mentee)} know kindly."), None
+        return Reply().say(f"Declined. I've let {mentee.safe_name} know kindly."), None
     await ctx.uow.locks.participant(mentor.key)  # held until commit: capacity checks serialize
     taken = sum(
         len(m.ids(Role.MENTEE))
@@ -159,12 +161,12 @@ async def answer(
     if await ctx.uow.matches.for_participant(mentee.key):
         request.status, request.answered_at = RequestStatus.EXPIRED, ctx.now
         await ctx.uow.requests.save(request)
-        return Reply().say(f"{describe_name(mentee)} has been matched meanwhile — thank you!"), None
+        return Reply().say(f"{mentee.safe_name} has been matched meanwhile — thank you!"), None
     cycle = await ctx.uow.cycles.current(ctx.state_id) or await ctx.uow.cycles.add(
         Cycle(0, ctx.state_id, 1, ctx.now, ctx.now + timedelta(days=ctx.program.cycle.length_days))
     )
     score, words = explain(
-        MatchInput(ctx.program, [], ctx.now, names={str(mentor.key): describe_name(mentor)}),
+        MatchInput(ctx.program, [], ctx.now, names={str(mentor.key): mentor.safe_name}),
         Candidate(str(mentee.key), frozenset({Role.MENTEE}), 0, mentee.answers),
         Candidate(str(mentor.key), frozenset({Role.MENTOR}), 1, mentor.answers),
     )
@@ -177,17 +179,16 @@ async def answer(
             explanation=words or list(request.explanation),
             created_at=ctx.now,
             idempotency_key=f"request:{request.key}",
+            ends_at=cycle.ends_at,
         )
     )
     request.status, request.answered_at = RequestStatus.ACCEPTED, ctx.now
     await ctx.uow.requests.save(request)
     ctx.notify(
         Conversation.dm(mentee.user),
-        Text(
-            f"🎉 {describe_name(mentor)} accepted your request! Your private space is on its way."
-        ),
+        Text(f"🎉 {mentor.safe_name} accepted your request! Your private space is on its way."),
     )
-    return Reply().say(f"Accepted — you and {describe_name(mentee)} are matched."), record.key
+    return Reply().say(f"Accepted — you and {mentee.safe_name} are matched."), record.key
 
 
 async def _expire(ctx: Context, request: MentorRequest) -> None:

@@ -24,6 +24,7 @@ from core.domain import (
     Participant,
     ParticipantStatus,
 )
+from core.engagement import plan_match_start
 from core.identity import Conversation
 from core.matching import Candidate, MatchInput, MatchResult, match
 from core.ports import ChatPort, MessageRef, Store, UnitOfWork
@@ -36,11 +37,6 @@ class Pool:
 
     data: MatchInput
     people: Mapping[str, Participant]
-
-
-def describe_name(participant: Participant) -> str:
-    """A display name safe to show others (no pings, no markup)."""
-    return user_text(participant.display_name, limit=80)
 
 
 async def build_pool(uow: UnitOfWork, program: Program, state_id: int, now: datetime) -> Pool:
@@ -82,7 +78,7 @@ async def build_pool(uow: UnitOfWork, program: Program, state_id: int, now: date
         history=frozenset(history),
         declined=frozenset(declined),
         unavailable=unavailable,
-        names={str(p.key): describe_name(p) for p in people},
+        names={str(p.key): p.safe_name for p in people},
     )
     return Pool(data, {str(p.key): p for p in people})
 
@@ -116,7 +112,7 @@ def render_preview(program: Program, pool: Pool, result: MatchResult, command: s
 
 
 def _names(pool: Pool, ids: Sequence[str]) -> list[str]:
-    return [describe_name(pool.people[i]) if i in pool.people else i for i in ids]
+    return [pool.people[i].safe_name if i in pool.people else i for i in ids]
 
 
 def match_key(state_id: int, cycle: int, mentors: Sequence[str], mentees: Sequence[str]) -> str:
@@ -148,6 +144,7 @@ async def record_round(
                     explanation=list(found.explanation),
                     created_at=now,
                     idempotency_key=match_key(state_id, number, found.mentors, found.mentees),
+                    ends_at=cycle.ends_at,
                 )
             )
         )
@@ -163,17 +160,17 @@ def space_name(program: Program, match_id: int, people: Sequence[Participant]) -
 def introduction(program: Program, match: MatchRecord, people: Mapping[int, Participant]) -> str:
     mentors = [people[i] for i in match.ids(Role.MENTOR) if i in people]
     mentees = [people[i] for i in match.ids(Role.MENTEE) if i in people]
-    everyone = " and ".join(describe_name(p) for p in [*mentors, *mentees])
+    everyone = " and ".join(p.safe_name for p in [*mentors, *mentees])
     lines = [f"👋 Welcome, {everyone}! You're matched in *{program.name}*."]
     for person in [*mentors, *mentees]:
         role = "mentor" if person in mentors else "mentee"
         bio = person.answers.get("bio")
         about = f": {user_text(bio, limit=300)}" if isinstance(bio, str) and bio else ""
-        lines.append(f"• *{describe_name(person)}* — {role}{about}")
+        lines.append(f"• *{person.safe_name}* — {role}{about}")
     if match.explanation:
         lines.append(f"*Why you were matched:* {'; '.join(match.explanation)}.")
     lines.append(f"*What we ask of you:*\n{program.policy}")
-    lead = describe_name(mentees[0]) if mentees else "Mentees"
+    lead = mentees[0].safe_name if mentees else "Mentees"
     lines.append(
         "*Suggested first steps:*\n"
         "1. Say hello and tell each other a little about yourselves.\n"
@@ -206,7 +203,7 @@ async def open_space(
     port = ports[first.platform]
     space = record.space
     if space is None:
-        topic = f"{program.name}: " + " & ".join(describe_name(p) for p in ordered)
+        topic = f"{program.name}: " + " & ".join(p.safe_name for p in ordered)
         space = await port.create_space(
             first.workspace_id,
             space_name(program, match_id, ordered),
@@ -221,9 +218,10 @@ async def open_space(
     await port.send(space.conversation, Text(introduction(program, record, people)))
     async with store.transaction() as uow:
         fresh = await uow.matches.get(match_id)
-        if fresh is not None:
+        if fresh is not None and fresh.introduced_at is None:
             fresh.introduced_at = now
             await uow.matches.save(fresh)
+            await plan_match_start(uow, program, fresh, now)
     return True
 
 

@@ -8,23 +8,30 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 
-from core import requests
+from core import engagement_chat, requests
 from core.answers import describe_answer
 from core.clock import Clock
 from core.commands import VERB_NAMES, help_text
 from core.content import Choice, Content, Prompt, Reply, Text, plural
 from core.context import Context
-from core.domain import Participant, ParticipantStatus
+from core.domain import Health, Participant, ParticipantStatus
 from core.durations import InvalidDuration, describe_duration, parse_duration
-from core.events import ChoiceSelected, CommandInvoked, Event, FormSubmitted, TextReceived
-from core.identity import Conversation
+from core.engagement import match_health, plan_resume
+from core.events import (
+    ChoiceSelected,
+    CommandInvoked,
+    Event,
+    FormSubmitted,
+    MessageSeen,
+    TextReceived,
+)
+from core.identity import Conversation, ConversationKind, SpaceRef
 from core.onboarding import PROFILE_FORM, Onboarding, form_for
 from core.ports import ChatPort, Store, UnitOfWork
 from core.program import Program, Role
 from core.rounds import (
     Progress,
     build_pool,
-    describe_name,
     open_space,
     record_round,
     render_preview,
@@ -34,7 +41,7 @@ from core.rounds import (
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Context, tuple[str, ...]], Awaitable[Reply]]
-NOT_YET = frozenset({"goals"})
+NOT_YET: frozenset[str] = frozenset()
 ADMIN_NOT_YET = frozenset({"stats", "export", "end-match", "broadcast"})
 FAILURE = (
     "Sorry — something went wrong on my side and nothing was changed. "
@@ -67,6 +74,7 @@ class MentorBot:
             "pause": self._pause,
             "resume": self._resume,
             "request": self._request,
+            "goals": self._goals,
             "leave": self._leave,
             "my-data": self._my_data,
             "forget-me": self._forget_me,
@@ -106,7 +114,13 @@ class MentorBot:
             return await self._choice(uow, event, turn)
         if isinstance(event, FormSubmitted):
             return await self._form(uow, event, turn)
-        return Reply()  # activity and membership are counted by the engagement issue
+        if isinstance(event, MessageSeen) and event.where.kind is ConversationKind.SPACE:
+            space = SpaceRef(event.where.platform, event.where.workspace_id, event.where.id, "")
+            for program in self.programs.values():
+                await engagement_chat.record_activity(
+                    await self._context(uow, program, event, turn), space
+                )
+        return Reply()  # membership changes need nothing yet
 
     async def _deliver(self, port: ChatPort, to: Conversation, content: Content) -> None:
         try:
@@ -165,6 +179,10 @@ class MentorBot:
             session = participant and await uow.onboarding.get(participant.key)
             if participant and session:
                 return await self.onboarding.answer_text(ctx, participant, session, event.text)
+            if participant:
+                comment = await engagement_chat.feedback_comment(ctx, participant, event.text)
+                if comment is not None:
+                    return comment
         return Reply().say(f"I only understand commands here. Try `{self.command} help`.")
 
     async def _choice(self, uow: UnitOfWork, event: ChoiceSelected, turn: list[Context]) -> Reply:
@@ -181,6 +199,14 @@ class MentorBot:
             return await self._confirm_leave(ctx, participant, event.choice_ids)
         if kind == "forget":
             return await self._confirm_forget(ctx, participant, event.choice_ids)
+        engagement_answers = {
+            "checkin": engagement_chat.answer_checkin,
+            "goal": engagement_chat.answer_goal,
+            "feedback": engagement_chat.answer_feedback,
+            "end": engagement_chat.vote_end,
+        }
+        if kind in engagement_answers and event.choice_ids:
+            return await engagement_answers[kind](ctx, participant, arg, event.choice_ids[0])
         if kind == "ask" and event.choice_ids:
             return await requests.ask(ctx, participant, event.choice_ids[0])
         if kind == "req" and event.choice_ids:
@@ -287,15 +313,20 @@ class MentorBot:
         matches = await ctx.uow.matches.for_participant(participant.key)
         for found in matches:
             others = [
-                describe_name(other)
+                other.safe_name
                 for member in found.members
                 if member.participant_id != participant.key
                 and (other := await ctx.uow.participants.get(member.participant_id))
             ]
             where = f" in #{found.space.name}" if found.space else ""
+            health = await match_health(ctx.uow, ctx.program, found, ctx.now)
             lines.append(
-                f"• matched with {', '.join(others)} since {found.created_at:%d %b}{where}"
+                f"• matched with {', '.join(others)} since {found.created_at:%d %b}{where} "
+                f"— {health.value}"
             )
+            checkin = await ctx.uow.reminders.next_due(match_id=found.key, kind="checkin")
+            if checkin is not None:
+                lines.append(f"  next check-in: {checkin:%a %d %b}")
         if not matches:
             lines.append("No match yet — you'll hear from me when the next matching round runs.")
         return Reply().say("\n".join(lines))
@@ -314,6 +345,7 @@ class MentorBot:
         participant.status = ParticipantStatus.PAUSED
         participant.paused_until = until
         await ctx.uow.participants.save(participant)
+        await plan_resume(ctx.uow, ctx.program, participant)
         when = (
             f"for {describe_duration(until - ctx.now)} (until {until:%a %d %b %Y})"
             if until
@@ -427,6 +459,12 @@ class MentorBot:
             return Reply().say(f"`admin {sub}` is not available in this version yet.")
         return Reply().say(help_text(self.command, coordinator=True, unknown=f"admin {sub}"))
 
+    async def _goals(self, ctx: Context, args: tuple[str, ...]) -> Reply:
+        participant = await self._enrolled(ctx)
+        if isinstance(participant, Reply):
+            return participant
+        return await engagement_chat.goals_verb(ctx, participant, args)
+
     async def _request(self, ctx: Context, args: tuple[str, ...]) -> Reply:
         participant = await self._enrolled(ctx)
         if isinstance(participant, Reply):
@@ -521,6 +559,10 @@ class MentorBot:
             return f"• {role}s: " + ", ".join(parts)
 
         onboarding = sum(1 for p in people if p.status is ParticipantStatus.ONBOARDING)
+        health: Counter[str] = Counter()
+        for found in await ctx.uow.matches.list(ctx.state_id):
+            health[(await match_health(ctx.uow, ctx.program, found, ctx.now)).value] += 1
+        matches = ", ".join(f"{health[h.value]} {h.value}" for h in Health)
         return Reply().say(
             "\n".join(
                 [
@@ -529,6 +571,7 @@ class MentorBot:
                     line("mentor"),
                     f"• mentee places offered by active mentors: {capacity}",
                     f"• part-way through joining: {onboarding}",
+                    f"• matches: {matches}",
                     f"• left: {sum(1 for p in people if p.status is ParticipantStatus.LEFT)}",
                 ]
             )

@@ -76,6 +76,9 @@ class SqlMatchRepository:
             explanation=_json_copy(match.explanation, "explanation"),
             created_at=match.created_at,
             idempotency_key=match.idempotency_key,
+            introduced_at=match.introduced_at,
+            ended_at=match.ended_at,
+            ends_at=match.ends_at,
         )
         try:
             async with self._session.begin_nested():
@@ -150,6 +153,7 @@ class SqlMatchRepository:
         row.status = match.status.value
         row.introduced_at = match.introduced_at
         row.ended_at = match.ended_at
+        row.ends_at = match.ends_at
         space = await self._session.scalar(select(SpaceRow).where(SpaceRow.match_id == match.id))
         if match.space is not None and space is None:
             self._session.add(
@@ -219,6 +223,7 @@ class SqlMatchRepository:
                 space=spaces.get(row.id or 0),
                 introduced_at=row.introduced_at,
                 ended_at=row.ended_at,
+                ends_at=row.ends_at,
             )
             for row in rows
         ]

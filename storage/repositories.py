@@ -101,6 +101,10 @@ class SqlWorkspaceRepository:
             raise RuntimeError(f"workspace {platform}:{external_id} vanished while ensured")
         return found
 
+    async def get(self, workspace_id: int) -> tuple[str, str] | None:
+        row = await self._session.get(WorkspaceRow, workspace_id)
+        return None if row is None else (row.platform, row.external_id)
+
 
 def _program_state(row: ProgramStateRow) -> ProgramState:
     assert row.id is not None
@@ -141,6 +145,14 @@ class SqlProgramRepository:
         if row is None:  # pragma: no cover - the row exists after the insert
             raise RuntimeError(f"program {program_key!r} vanished while ensured")
         return _program_state(row)
+
+    async def get(self, state_id: int) -> ProgramState | None:
+        row = await self._session.get(ProgramStateRow, state_id)
+        return None if row is None else _program_state(row)
+
+    async def all(self) -> list[ProgramState]:
+        rows = await self._session.scalars(select(ProgramStateRow).order_by(ProgramStateRow.id))
+        return [_program_state(row) for row in rows]
 
     async def save(self, state: ProgramState) -> None:
         row = await self._session.get(ProgramStateRow, state.id)

@@ -33,7 +33,7 @@ META_HELP = """Shell commands:
 Everything starting with {command} is a mentorbot command; try `{command} help`."""
 
 Handler = Callable[[Event], Awaitable[Reply]]
-Tick = Callable[[], Awaitable[None]]
+Tick = Callable[[], Awaitable[object]]
 
 
 @dataclass(slots=True)
@@ -52,7 +52,7 @@ class ShellState:
     room: str | None = None
     rooms: dict[str, Room] = field(default_factory=dict)
     people: list[str] = field(default_factory=list)
-    prompts: dict[tuple[str, str], Prompt] = field(default_factory=dict)
+    prompts: dict[str, Prompt] = field(default_factory=dict)  # by conversation id
     delivered: dict[str, MessageRef] = field(default_factory=dict)
 
 
@@ -173,19 +173,18 @@ class ShellAdapter:
         display = user.user_id.capitalize()
         command = split_command(text, self._command)
         event: Event
+        prompt = self.state.prompts.get(where.id)
+        choices = parse_choice_text(prompt, text) if prompt and command is None else None
         if command is not None:
             verb, args = command
             event = CommandInvoked(user, where, verb, args, display_name=display)
-        elif self.state.room is not None:
+        elif prompt and choices:
+            event = ChoiceSelected(user, where, prompt.id, choices)
+        elif self.state.room is not None:  # chat between the members: counted, never read
             await self.handler(MessageSeen(user, where, self._clock.now()))
             return
         else:
-            prompt = self.state.prompts.get((user.user_id, where.id))
-            choices = parse_choice_text(prompt, text) if prompt else None
-            if prompt and choices:
-                event = ChoiceSelected(user, where, prompt.id, choices)
-            else:
-                event = TextReceived(user, where, text, display_name=display)
+            event = TextReceived(user, where, text, display_name=display)
         reply = await self.handler(event)
         for content in reply.messages:
             self._show(where, content)
@@ -198,14 +197,11 @@ class ShellAdapter:
         else:
             header = f"mentorbot in #{to.id}"
         if isinstance(content, Prompt):
-            self.state.prompts[(self._reader(to), to.id)] = content
+            self.state.prompts[to.id] = content
         elif to.kind is ConversationKind.DM:
-            self.state.prompts.pop((to.id, to.id), None)
+            self.state.prompts.pop(to.id, None)
         body = plain(as_text(content)).replace("\n", "\n  ")
         self._write(f"  {header}{' (updated)' if updated else ''}: {body}")
-
-    def _reader(self, to: Conversation) -> str:
-        return to.id if to.kind is ConversationKind.DM else self.state.current
 
     def _meet(self, name: str) -> None:
         if name not in self.state.people:

@@ -11,7 +11,9 @@ from typing import Any
 from core.clock import ManualClock
 from core.commands import split_command
 from core.content import Content, Form, Prompt, Reply, as_text, parse_choice_text
-from core.events import ChoiceSelected, CommandInvoked, FormSubmitted, TextReceived
+from core.dispatcher import Dispatcher
+from core.engagement import Engagement
+from core.events import ChoiceSelected, CommandInvoked, FormSubmitted, MessageSeen, TextReceived
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
 from core.ports import Capabilities, MessageRef, UserInfo
 from core.service import MentorBot
@@ -29,6 +31,7 @@ class FakeChat:
     sent: list[tuple[Conversation, Content]] = field(default_factory=list)
     members: dict[str, list[str]] = field(default_factory=dict)
     keys: dict[str, MessageRef] = field(default_factory=dict)
+    archived: list[SpaceRef] = field(default_factory=list)
     forms: list[tuple[str, Form]] = field(default_factory=list)
     spaces: list[SpaceRef] = field(default_factory=list)
     fail_after_create: int = 0  # the next N create_space calls "crash" after creating
@@ -82,7 +85,7 @@ class FakeChat:
         return None
 
     async def archive_space(self, space: SpaceRef) -> None:
-        return None
+        self.archived.append(space)
 
     async def user_info(self, user: PlatformUser) -> UserInfo:
         return UserInfo(user.user_id.title(), is_admin=user.user_id in self.admins)
@@ -94,6 +97,16 @@ class Harness:
     def __init__(self, bot: MentorBot, port: FakeChat, clock: ManualClock) -> None:
         self.bot, self.port, self.clock = bot, port, clock
         self.last: dict[str, Content] = {}
+        self.engagement = Engagement(bot.store, bot.ports, bot.programs, clock)
+        # one delivery at a time: the in-memory SQLite store has a single connection
+        self.dispatcher = Dispatcher(
+            bot.store,
+            self.engagement.deliver,
+            clock,
+            give_up=self.engagement.give_up,
+            concurrency=1,
+            batch=10,
+        )
 
     def user(self, name: str) -> PlatformUser:
         return PlatformUser("fake", "ws1", name)
@@ -119,6 +132,19 @@ class Harness:
         else:
             event = TextReceived(user, where, text)
         return self.text(await self._send(name, event))
+
+    async def in_room(self, name: str, space_id: str, text: str) -> None:
+        """A member writes in a match's space (counted as activity, never read)."""
+        user = self.user(name)
+        where = Conversation("fake", "ws1", ConversationKind.SPACE, space_id)
+        await self.bot.handle(MessageSeen(user, where, self.clock.now()))
+
+    def prompts_in(self, space_id: str) -> list[Prompt]:
+        return [
+            c
+            for w, c in self.port.sent
+            if w.id == space_id and w.kind is ConversationKind.SPACE and isinstance(c, Prompt)
+        ]
 
     async def click(self, name: str, *choice_ids: str, prompt_id: str | None = None) -> str:
         last = self.last.get(name)
@@ -196,3 +222,18 @@ async def enrol(harness: Harness, name: str, role: str = "mentee", **typed: str)
     await harness.answer_all(name, lines)
     done = await harness.say(name, "1")
     assert "You're enrolled" in done, done
+
+
+async def tick(harness: Harness) -> None:
+    """Run the reminder dispatcher until nothing is due at the harness clock's time."""
+    await harness.dispatcher.run_until_idle()
+
+
+async def live(harness: Harness, days: float, step_hours: float = 6) -> None:
+    """Let `days` pass in steps, delivering whatever falls due, as a running bot would."""
+    elapsed = timedelta()
+    while elapsed < timedelta(days=days):
+        step = min(timedelta(hours=step_hours), timedelta(days=days) - elapsed)
+        harness.advance(step)
+        elapsed += step
+        await tick(harness)

@@ -1,0 +1,671 @@
+"""Keeping matches alive: what is planned when things happen, and what each reminder says.
+
+Planning happens inside the transaction of the event that caused it (a match opening, a
+request, a pause), through the reminder outbox. Delivery (`Engagement.deliver`, called by the
+dispatcher) first decides and records in one short transaction — idempotently, because a
+failed send is retried — then sends with the reminder's idempotency key.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from core.clock import Clock
+from core.content import Choice, Content, Prompt, Text, user_text
+from core.domain import (
+    CheckIn,
+    CheckInAnswer,
+    Feedback,
+    GoalProgress,
+    Health,
+    MatchRecord,
+    MatchStatus,
+    MentorRequest,
+    Participant,
+    ParticipantStatus,
+    RequestStatus,
+)
+from core.identity import Conversation, PlatformUser, SpaceRef
+from core.ports import ChatPort, Store, UnitOfWork
+from core.program import Program, Role
+from core.quiet_hours import waking_time
+from core.reminders import Reminder, match_recipient, participant_recipient
+
+log = logging.getLogger(__name__)
+
+CHECKIN_CHOICES = (
+    Choice(CheckInAnswer.YES.value, "Yes"),
+    Choice(CheckInAnswer.NOT_YET.value, "Not yet"),
+    Choice(CheckInAnswer.RAIN_CHECK.value, "Rain check"),
+)
+GOAL_CHOICES = (
+    Choice(GoalProgress.NOT_STARTED.value, "Not started"),
+    Choice(GoalProgress.UNDER_WAY.value, "Under way"),
+    Choice(GoalProgress.DONE.value, "Done"),
+)
+RATING_CHOICES = tuple(
+    Choice(str(n), label)
+    for n, label in enumerate(("1 — poor", "2", "3", "4", "5 — great"), start=1)
+)
+END_CHOICES = (Choice("extend", "Extend for another cycle"), Choice("close", "Close the match"))
+ONBOARDING_NUDGE = timedelta(days=2)
+END_NOTICE = timedelta(days=7)
+MAX_GOALS = 3
+
+
+def _zones(people: Sequence[Participant]) -> list[str | None]:
+    return [p.answers.get("timezone") for p in people]
+
+
+async def plan_reminder(
+    uow: UnitOfWork,
+    program: Program,
+    kind: str,
+    key: str,
+    due: datetime,
+    people: Sequence[Participant],
+    *,
+    state_id: int,
+    match_id: int | None = None,
+    participant_id: int | None = None,
+    payload: dict[str, object] | None = None,
+) -> None:
+    """Plan one reminder, moved out of the recipients' quiet hours."""
+    recipient = (
+        match_recipient(match_id)
+        if match_id is not None and participant_id is None
+        else participant_recipient(participant_id or 0)
+    )
+    await uow.reminders.plan(
+        Reminder(
+            kind=kind,
+            program_state_id=state_id,
+            recipient=recipient,
+            due_at=waking_time(due, _zones(people), program.cadence.quiet_hours),
+            idempotency_key=key,
+            participant_id=participant_id,
+            match_id=match_id,
+            payload=dict(payload or {}),
+        )
+    )
+
+
+async def members_of(uow: UnitOfWork, match: MatchRecord) -> list[Participant]:
+    """Mentors first, then mentees; people who deleted themselves are skipped."""
+    people = []
+    for pid in match.ids(Role.MENTOR) + match.ids(Role.MENTEE):
+        person = await uow.participants.get(pid)
+        if person is not None:
+            people.append(person)
+    return people
+
+
+# --- planning, called from the events that cause it ------------------------------------------
+
+
+async def plan_match_start(
+    uow: UnitOfWork, program: Program, match: MatchRecord, now: datetime
+) -> None:
+    """A match's life: check-ins, the inactivity watch, goals, feedback and its cycle's end."""
+    people = await members_of(uow, match)
+    cadence, mid = program.cadence, timedelta(days=program.cycle.length_days / 2)
+    state = match.program_state_id
+    await plan_reminder(
+        uow,
+        program,
+        "checkin",
+        f"checkin:{match.key}:1",
+        now + timedelta(days=cadence.checkin_every_days),
+        people,
+        state_id=state,
+        match_id=match.key,
+        payload={"number": 1},
+    )
+    await plan_reminder(
+        uow,
+        program,
+        "inactivity",
+        f"inactivity:{match.key}:1",
+        now + timedelta(days=cadence.nudge_after_days),
+        people,
+        state_id=state,
+        match_id=match.key,
+    )
+    for person in people:
+        if person.key in match.ids(Role.MENTEE):
+            await plan_reminder(
+                uow,
+                program,
+                "goals",
+                f"goals:{match.key}:{person.key}",
+                now,
+                [person],
+                state_id=state,
+                match_id=match.key,
+                participant_id=person.key,
+            )
+        await plan_reminder(
+            uow,
+            program,
+            "feedback",
+            f"feedback:{match.key}:{person.key}:mid",
+            now + mid,
+            [person],
+            state_id=state,
+            match_id=match.key,
+            participant_id=person.key,
+            payload={"kind": "mid"},
+        )
+    if match.ends_at is not None:
+        await plan_cycle_end(uow, program, match, people)
+
+
+async def plan_cycle_end(
+    uow: UnitOfWork, program: Program, match: MatchRecord, people: Sequence[Participant]
+) -> None:
+    assert match.ends_at is not None
+    day = f"{match.ends_at:%Y%m%d}"
+    state = match.program_state_id
+    await plan_reminder(
+        uow,
+        program,
+        "cycle_end_ask",
+        f"cycle-end-ask:{match.key}:{day}",
+        match.ends_at - END_NOTICE,
+        people,
+        state_id=state,
+        match_id=match.key,
+    )
+    await uow.reminders.plan(
+        Reminder(
+            kind="cycle_end",
+            program_state_id=state,
+            recipient=match_recipient(match.key),
+            due_at=match.ends_at,
+            idempotency_key=f"cycle-end:{match.key}:{day}",
+            match_id=match.key,
+        )
+    )
+
+
+async def plan_onboarding_nudge(
+    uow: UnitOfWork, program: Program, participant: Participant, now: datetime
+) -> None:
+    await plan_reminder(
+        uow,
+        program,
+        "onboarding",
+        f"onboarding:{participant.key}",
+        now + ONBOARDING_NUDGE,
+        [participant],
+        state_id=participant.program_state_id,
+        participant_id=participant.key,
+    )
+
+
+async def plan_request(
+    uow: UnitOfWork, program: Program, request: MentorRequest, mentor: Participant
+) -> None:
+    """A reminder to the mentor half-way to the deadline, then the expiry itself."""
+    halfway = request.created_at + (request.expires_at - request.created_at) / 2
+    state = request.program_state_id
+    await plan_reminder(
+        uow,
+        program,
+        "request_reminder",
+        f"request-reminder:{request.key}",
+        halfway,
+        [mentor],
+        state_id=state,
+        participant_id=mentor.key,
+        payload={"request": request.key},
+    )
+    await uow.reminders.plan(
+        Reminder(
+            kind="request_expiry",
+            program_state_id=state,
+            recipient=participant_recipient(request.mentee_id),
+            due_at=request.expires_at,
+            idempotency_key=f"request-expiry:{request.key}",
+            participant_id=request.mentee_id,
+            payload={"request": request.key},
+        )
+    )
+
+
+async def plan_resume(uow: UnitOfWork, program: Program, participant: Participant) -> None:
+    if participant.paused_until is None:
+        return
+    await uow.reminders.plan(
+        Reminder(
+            kind="resume",
+            program_state_id=participant.program_state_id,
+            recipient=participant_recipient(participant.key),
+            due_at=participant.paused_until,
+            idempotency_key=f"resume:{participant.key}:{participant.paused_until:%Y%m%d%H%M}",
+            participant_id=participant.key,
+        )
+    )
+
+
+# --- health ----------------------------------------------------------------------------------
+
+
+async def match_health(
+    uow: UnitOfWork, program: Program, match: MatchRecord, now: datetime
+) -> Health:
+    """At risk after 2N quiet days or two check-ins nobody met at; quiet after N quiet days."""
+    last = await uow.engagement.last_activity(match.key)
+    since = last or match.created_at.date()
+    idle = (now.date() - since).days
+    limit = program.cadence.nudge_after_days
+    rounds: dict[int, set[CheckInAnswer]] = {}
+    for checkin in await uow.engagement.checkins(match.key):
+        rounds.setdefault(checkin.number, set()).add(checkin.answer)
+    recent = [rounds[n] for n in sorted(rounds)[-2:]]
+    missed = len(recent) == 2 and all(CheckInAnswer.YES not in answers for answers in recent)
+    if idle >= 2 * limit or missed:
+        return Health.AT_RISK
+    if idle >= limit:
+        return Health.QUIET
+    return Health.ACTIVE
+
+
+# --- delivery --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Outgoing:
+    """What one delivery sends, decided inside its transaction, sent after it commits."""
+
+    messages: list[tuple[PlatformUser | Conversation, Content]] = field(default_factory=list)
+    archive: list[SpaceRef] = field(default_factory=list)
+
+    def dm(self, person: Participant, content: Content) -> None:
+        self.messages.append((person.user, content))
+
+    def space(self, match: MatchRecord, content: Content) -> None:
+        if match.space is not None:
+            self.messages.append((match.space.conversation, content))
+
+
+class Engagement:
+    """Decides and sends what each reminder kind means; the dispatcher calls `deliver`."""
+
+    def __init__(
+        self,
+        store: Store,
+        ports: Mapping[str, ChatPort],
+        programs: Mapping[str, Program],
+        clock: Clock,
+        command: str = "/mentor",
+    ) -> None:
+        self.store, self.ports, self.programs, self.clock = store, ports, programs, clock
+        self.command = command
+
+    async def deliver(self, reminder: Reminder) -> None:
+        out = Outgoing()
+        async with self.store.transaction() as uow:
+            program = await self._program_of(uow, reminder.program_state_id)
+            if program is not None:
+                handler = getattr(self, f"_on_{reminder.kind}", None)
+                if handler is None:
+                    log.warning("no handler for reminder kind %s", reminder.kind)
+                else:
+                    await handler(uow, program, reminder, out)
+        for number, (to, content) in enumerate(out.messages):
+            where = Conversation.dm(to) if isinstance(to, PlatformUser) else to
+            key = f"{reminder.idempotency_key}#{number}"
+            await self.ports[where.platform].send(where, content, idempotency_key=key)
+        for space in out.archive:
+            await self.ports[space.platform].archive_space(space)
+
+    async def give_up(self, reminder: Reminder, error: str) -> None:
+        """A reminder that could not be delivered after every retry: tell the coordinators."""
+        async with self.store.transaction() as uow:
+            program = await self._program_of(uow, reminder.program_state_id)
+            coordinators = await self._coordinators(uow, program, reminder.program_state_id)
+        for user in coordinators:
+            try:
+                await self.ports[user.platform].send(
+                    Conversation.dm(user),
+                    Text(
+                        f"⚠️ A *{reminder.kind.replace('_', ' ')}* message could not be "
+                        f"delivered after {reminder.attempts} attempts ({error[:200]}). "
+                        "Please check the bot's access to the platform."
+                    ),
+                )
+            except Exception:
+                log.exception("could not tell a coordinator about a failed reminder")
+
+    async def _program_of(self, uow: UnitOfWork, state_id: int) -> Program | None:
+        state = await uow.programs.get(state_id)
+        return None if state is None else self.programs.get(state.program_key)
+
+    async def _coordinators(
+        self, uow: UnitOfWork, program: Program | None, state_id: int
+    ) -> list[PlatformUser]:
+        """The program's configured coordinators, reached on the program's platform."""
+        if program is None:
+            return []
+        state = await uow.programs.get(state_id)
+        workspace = await uow.workspaces.get(state.workspace_id) if state else None
+        if workspace is None:
+            return []
+        platform, external_id = workspace
+        return [PlatformUser(platform, external_id, uid) for uid in program.coordinators]
+
+    async def _active_match(self, uow: UnitOfWork, reminder: Reminder) -> MatchRecord | None:
+        match = await uow.matches.get(reminder.match_id) if reminder.match_id else None
+        return match if match is not None and match.status is MatchStatus.ACTIVE else None
+
+    # --- one method per reminder kind --------------------------------------------------------
+
+    async def _on_checkin(
+        self, uow: UnitOfWork, program: Program, reminder: Reminder, out: Outgoing
+    ) -> None:
+        match = await self._active_match(uow, reminder)
+        if match is None:
+            return
+        number = int(reminder.payload.get("number", 1))
+        now = self.clock.now()
+        people = await members_of(uow, match)
+        every = timedelta(days=program.cadence.checkin_every_days)
+        if not reminder.payload.get("again"):
+            await plan_reminder(
+                uow,
+                program,
+                "checkin",
+                f"checkin:{match.key}:{number + 1}",
+                now + every,
+                people,
+                state_id=match.program_state_id,
+                match_id=match.key,
+                payload={"number": number + 1},
+            )
+        if any(p.is_paused(now) for p in people):
+            return  # someone is on a break: no check-in this time
+        names = " and ".join(p.safe_name for p in people)
+        out.space(
+            match,
+            Prompt(
+                f"{program.id}:checkin:{match.key}:{number}",
+                f"📅 Check-in time, {names}! Did you meet since the last check-in?",
+                CHECKIN_CHOICES,
+            ),
+        )
+        for goal in await uow.engagement.goals(match.key):
+            if goal.progress is not GoalProgress.DONE:
+                out.space(
+                    match,
+                    Prompt(
+                        f"{program.id}:goal:{goal.id}",
+                        f"🎯 How is the goal “{user_text(goal.text, limit=120)}” going?",
+                        GOAL_CHOICES,
+                    ),
+                )
+
+    async def _on_inactivity(
+        self, uow: UnitOfWork, program: Program, reminder: Reminder, out: Outgoing
+    ) -> None:
+        match = await self._active_match(uow, reminder)
+        if match is None:
+            return
+        now = self.clock.now()
+        people = await members_of(uow, match)
+        limit = program.cadence.nudge_after_days
+        last = await uow.engagement.last_activity(match.key) or match.created_at.date()
+        idle = (now.date() - last).days
+        step = timedelta(days=max(1, limit // 2))
+        await plan_reminder(
+            uow,
+            program,
+            "inactivity",
+            f"inactivity:{match.key}:{(now + step):%Y%m%d}",
+            now + step,
+            people,
+            state_id=match.program_state_id,
+            match_id=match.key,
+        )
+        if idle < limit or any(p.is_paused(now) for p in people):
+            return
+        if idle >= 2 * limit:  # once per quiet spell: the key names the last active day
+            await uow.reminders.plan(
+                Reminder(
+                    kind="at_risk",
+                    program_state_id=match.program_state_id,
+                    recipient=match_recipient(match.key),
+                    due_at=now,
+                    idempotency_key=f"at-risk:{match.key}:{last:%Y%m%d}",
+                    match_id=match.key,
+                    payload={"idle": idle},
+                )
+            )
+        lead = next((p for p in people if p.key in match.ids(Role.MENTEE)), people[0])
+        out.space(
+            match,
+            Text(
+                f"👋 It's been {idle} days since anyone wrote here. How about a short catch-up "
+                f"this week? {lead.safe_name}, you could share one question you're thinking "
+                "about, and pick a time together."
+            ),
+        )
+
+    async def _on_at_risk(
+        self, uow: UnitOfWork, program: Program, reminder: Reminder, out: Outgoing
+    ) -> None:
+        match = await self._active_match(uow, reminder)
+        if match is None:
+            return
+        names = " & ".join(p.safe_name for p in await members_of(uow, match))
+        idle = reminder.payload.get("idle", "many")
+        for user in await self._coordinators(uow, program, match.program_state_id):
+            out.messages.append(
+                (
+                    user,
+                    Text(
+                        f"🚩 The match {names} in *{program.name}* is *at risk*: no activity in "
+                        f"their space for {idle} days. A friendly word from you may help."
+                    ),
+                )
+            )
+
+    async def _on_goals(
+        self, uow: UnitOfWork, program: Program, reminder: Reminder, out: Outgoing
+    ) -> None:
+        match = await self._active_match(uow, reminder)
+        person = await uow.participants.get(reminder.participant_id or 0)
+        if match is None or person is None or await uow.engagement.goals(match.key):
+            return
+        out.dm(
+            person,
+            Text(
+                f"🎯 What would you like to achieve with your match in *{program.name}*? "
+                f"Set up to {MAX_GOALS} goals with `{self.command} goals add <your goal>`; "
+                "check-ins will ask how they are going."
+            ),
+        )
+
+    async def _on_feedback(
+        self, uow: UnitOfWork, program: Program, reminder: Reminder, out: Outgoing
+    ) -> None:
+        match = await uow.matches.get(reminder.match_id or 0)
+        person = await uow.participants.get(reminder.participant_id or 0)
+        kind = str(reminder.payload.get("kind", "mid"))
+        if match is None or person is None or person.status is ParticipantStatus.LEFT:
+            return
+        if kind == "mid" and match.status is not MatchStatus.ACTIVE:
+            return
+        moment = "half-way through" if kind == "mid" else "at the end of"
+        out.dm(
+            person,
+            Prompt(
+                f"{program.id}:feedback:{match.key}:{kind}",
+                f"📝 We're {moment} the cycle in *{program.name}*. How is your mentoring going? "
+                "(Only coordinators see your answer.)",
+                RATING_CHOICES,
+            ),
+        )
+
+    async def _on_cycle_end_ask(
+        self, uow: UnitOfWork, program: Program, reminder: Reminder, out: Outgoing
+    ) -> None:
+        match = await self._active_match(uow, reminder)
+        if match is None or match.ends_at is None:
+            return
+        out.space(
+            match,
+            Prompt(
+                f"{program.id}:end:{match.key}",
+                f"⏳ This cycle ends on {match.ends_at:%a %d %b}. Would you like to extend your "
+                "match for another cycle, or close it? (It's extended only if everyone says so.)",
+                END_CHOICES,
+            ),
+        )
+
+    async def _on_cycle_end(
+        self, uow: UnitOfWork, program: Program, reminder: Reminder, out: Outgoing
+    ) -> None:
+        match = await self._active_match(uow, reminder)
+        if match is None or match.ends_at is None:
+            return
+        now = self.clock.now()
+        people = await members_of(uow, match)
+        votes = await uow.engagement.votes(match.key)
+        if people and all(votes.get(p.key) == "extend" for p in people):
+            match.ends_at = match.ends_at + timedelta(days=program.cycle.length_days)
+            await uow.matches.save(match)
+            await plan_cycle_end(uow, program, match, people)
+            out.space(
+                match,
+                Text(
+                    "🔁 You all chose to extend: your match continues until "
+                    f"{match.ends_at:%a %d %b}."
+                ),
+            )
+            return
+        await end_match(uow, program, match, now, out)
+
+    async def _on_onboarding(
+        self, uow: UnitOfWork, program: Program, reminder: Reminder, out: Outgoing
+    ) -> None:
+        person = await uow.participants.get(reminder.participant_id or 0)
+        if person is None or person.status is not ParticipantStatus.ONBOARDING:
+            return
+        out.dm(
+            person,
+            Text(
+                f"You're part-way through joining *{program.name}* — your answers are saved. "
+                f"Send `{self.command} join` to pick up where you left off."
+            ),
+        )
+
+    async def _on_request_reminder(
+        self, uow: UnitOfWork, program: Program, reminder: Reminder, out: Outgoing
+    ) -> None:
+        request = await uow.requests.get(int(reminder.payload.get("request", 0)))
+        mentor = await uow.participants.get(reminder.participant_id or 0)
+        if request is None or mentor is None or request.status is not RequestStatus.PENDING:
+            return
+        mentee = await uow.participants.get(request.mentee_id)
+        who = mentee.safe_name if mentee else "A mentee"
+        out.dm(
+            mentor,
+            Prompt(
+                f"{program.id}:req:{request.key}",
+                f"⏰ {who} is still waiting for your answer (until {request.expires_at:%a %d %b}).",
+                (Choice("accept", "Accept"), Choice("decline", "Decline")),
+            ),
+        )
+
+    async def _on_request_expiry(
+        self, uow: UnitOfWork, program: Program, reminder: Reminder, out: Outgoing
+    ) -> None:
+        request = await uow.requests.get(int(reminder.payload.get("request", 0)))
+        if request is None or request.status is not RequestStatus.PENDING:
+            return
+        request.status, request.answered_at = RequestStatus.EXPIRED, self.clock.now()
+        await uow.requests.save(request)
+        mentee = await uow.participants.get(request.mentee_id)
+        mentor = await uow.participants.get(request.mentor_id)
+        if mentee is not None:
+            out.dm(
+                mentee,
+                Text(
+                    f"Your request to {mentor.safe_name if mentor else 'your mentor'} expired "
+                    f"without an answer. Send `{self.command} request` to ask someone else."
+                ),
+            )
+        if mentor is not None:
+            out.dm(mentor, Text("A mentee's request to you expired; no action is needed."))
+
+    async def _on_resume(
+        self, uow: UnitOfWork, program: Program, reminder: Reminder, out: Outgoing
+    ) -> None:
+        person = await uow.participants.get(reminder.participant_id or 0)
+        now = self.clock.now()
+        if person is None or person.status is not ParticipantStatus.PAUSED:
+            return
+        if person.paused_until is None or person.paused_until > now:
+            return  # paused again, or for longer: a later reminder takes over
+        person.status, person.paused_until = ParticipantStatus.ACTIVE, None
+        await uow.participants.save(person)
+        out.dm(
+            person,
+            Text(
+                f"🌱 Welcome back to *{program.name}*! Your pause is over and you're active again."
+            ),
+        )
+
+
+async def end_match(
+    uow: UnitOfWork, program: Program, match: MatchRecord, now: datetime, out: Outgoing
+) -> None:
+    """Close a match: it ends, enters the history, its space is archived, members give feedback."""
+    match.status, match.ended_at = MatchStatus.ENDED, now
+    await uow.matches.save(match)
+    await uow.reminders.cancel(match_id=match.key)
+    out.space(
+        match,
+        Text(
+            f"🌟 Your match in *{program.name}* has ended. Thank you both for the time and care "
+            "you gave each other!"
+        ),
+    )
+    if program.cycle.archive_spaces and match.space is not None:
+        out.archive.append(match.space)
+    for person in await members_of(uow, match):
+        await plan_reminder(
+            uow,
+            program,
+            "feedback",
+            f"feedback:{match.key}:{person.key}:end",
+            now,
+            [person],
+            state_id=match.program_state_id,
+            match_id=match.key,
+            participant_id=person.key,
+            payload={"kind": "end"},
+        )
+
+
+async def record_checkin(
+    uow: UnitOfWork,
+    match: MatchRecord,
+    participant: Participant,
+    number: int,
+    answer: CheckInAnswer,
+    now: datetime,
+) -> None:
+    await uow.engagement.record_checkin(match.key, CheckIn(number, participant.key, answer, now))
+
+
+async def record_feedback(
+    uow: UnitOfWork, match_id: int, participant: Participant, kind: str, rating: int, now: datetime
+) -> None:
+    await uow.engagement.save_feedback(
+        Feedback(match_id, participant.key, kind, now, rating=rating, comment=None)
+    )

@@ -1,0 +1,198 @@
+"""What people do with engagement prompts: answer check-ins, track goals, give feedback, vote
+to extend or close, and the `goals` verb. Activity in spaces is counted here too."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core.content import Reply, Text, user_text
+from core.context import Context
+from core.domain import (
+    CheckIn,
+    CheckInAnswer,
+    Feedback,
+    Goal,
+    GoalProgress,
+    MatchRecord,
+    MatchStatus,
+    Participant,
+)
+from core.engagement import MAX_GOALS, members_of, plan_reminder
+from core.identity import SpaceRef
+from core.program import Role
+
+GOAL_WORDS = {
+    GoalProgress.NOT_STARTED: "not started",
+    GoalProgress.UNDER_WAY: "under way",
+    GoalProgress.DONE: "done ✅",
+}
+FEEDBACK_COMMENT_WINDOW = timedelta(days=2)
+
+
+async def _member_match(
+    ctx: Context, participant: Participant, match_id: str
+) -> MatchRecord | None:
+    match = await ctx.uow.matches.get(int(match_id)) if match_id.isdigit() else None
+    if match is None or participant.key not in [m.participant_id for m in match.members]:
+        return None
+    return match
+
+
+async def answer_checkin(ctx: Context, participant: Participant, arg: str, choice: str) -> Reply:
+    match_id, _, number = arg.partition(":")
+    match = await _member_match(ctx, participant, match_id)
+    if match is None or match.status is not MatchStatus.ACTIVE or not number.isdigit():
+        return Reply().say("That check-in is closed.")
+    try:
+        answer = CheckInAnswer(choice)
+    except ValueError:
+        return Reply().say("Please pick Yes, Not yet or Rain check.")
+    await ctx.uow.engagement.record_checkin(
+        match.key, CheckIn(int(number), participant.key, answer, ctx.now)
+    )
+    if answer is CheckInAnswer.YES:
+        return Reply().say("🙌 Great — thanks for checking in!")
+    if answer is CheckInAnswer.RAIN_CHECK:
+        sooner = max(2, ctx.program.cadence.checkin_every_days // 4)
+        await plan_reminder(
+            ctx.uow,
+            ctx.program,
+            "checkin",
+            f"checkin:{match.key}:{number}:again",
+            ctx.now + timedelta(days=sooner),
+            await members_of(ctx.uow, match),
+            state_id=match.program_state_id,
+            match_id=match.key,
+            payload={"number": int(number), "again": True},
+        )
+        return Reply().say(f"No problem — I'll ask again in {sooner} days.")
+    return Reply().say("Thanks. A short message to each other is a good way to find a time.")
+
+
+async def answer_goal(ctx: Context, participant: Participant, goal_id: str, choice: str) -> Reply:
+    match, goal = await _goal(ctx, participant, goal_id)
+    if goal is None or match is None:
+        return Reply().say("That goal no longer exists.")
+    try:
+        goal.progress = GoalProgress(choice)
+    except ValueError:
+        return Reply().say("Please pick one of the options.")
+    goal.updated_at = ctx.now
+    await ctx.uow.engagement.save_goal(goal)
+    return Reply().say(
+        f"Noted: “{user_text(goal.text, limit=120)}” is {GOAL_WORDS[goal.progress]}."
+    )
+
+
+async def _goal(
+    ctx: Context, participant: Participant, goal_id: str
+) -> tuple[MatchRecord | None, Goal | None]:
+    for match in await ctx.uow.matches.for_participant(participant.key):
+        for goal in await ctx.uow.engagement.goals(match.key):
+            if str(goal.id) == goal_id:
+                return match, goal
+    return None, None
+
+
+async def answer_feedback(ctx: Context, participant: Participant, arg: str, choice: str) -> Reply:
+    match_id, _, kind = arg.partition(":")
+    match = await _member_match(ctx, participant, match_id)
+    if match is None or kind not in ("mid", "end") or not choice.isdigit():
+        return Reply().say("That survey is closed.")
+    rating = int(choice)
+    if not 1 <= rating <= 5:
+        return Reply().say("Please give a rating from 1 to 5.")
+    await ctx.uow.engagement.save_feedback(
+        Feedback(match.key, participant.key, kind, ctx.now, rating=rating, comment=None)
+    )
+    return Reply().say(
+        "Thank you! Anything you'd like to add? Type it here (only coordinators see it), or `skip`."
+    )
+
+
+async def feedback_comment(ctx: Context, participant: Participant, text: str) -> Reply | None:
+    """A typed comment after a rating; None when no survey is waiting for one."""
+    waiting = [
+        f
+        for f in await ctx.uow.engagement.feedback_of(participant.key)
+        if f.comment is None and ctx.now - f.answered_at <= FEEDBACK_COMMENT_WINDOW
+    ]
+    if not waiting:
+        return None
+    latest = waiting[-1]
+    skipped = text.strip().lower() in ("skip", "-", "no", "none")
+    latest.comment = "" if skipped else text.strip()[:2000]
+    await ctx.uow.engagement.save_feedback(latest)
+    return Reply().say("Thanks — noted." if skipped else "Thank you, your comment is saved.")
+
+
+async def vote_end(ctx: Context, participant: Participant, match_id: str, choice: str) -> Reply:
+    match = await _member_match(ctx, participant, match_id)
+    if match is None or match.status is not MatchStatus.ACTIVE or choice not in ("extend", "close"):
+        return Reply().say("That question is closed.")
+    await ctx.uow.engagement.vote(match.key, participant.key, choice, ctx.now)
+    if choice == "extend":
+        return Reply().say(
+            "Noted: you'd like to extend. It happens if everyone in the match agrees."
+        )
+    return Reply().say("Noted: the match will close at the end of the cycle.")
+
+
+async def goals_verb(ctx: Context, participant: Participant, args: tuple[str, ...]) -> Reply:
+    matches = await ctx.uow.matches.for_participant(participant.key)
+    if not matches:
+        return Reply().say("Goals belong to a match; you'll set them once you're matched.")
+    match = matches[0]
+    goals = await ctx.uow.engagement.goals(match.key)
+    is_mentee = participant.key in match.ids(Role.MENTEE)
+    action = args[0].lower() if args else ""
+    if action == "add":
+        if not is_mentee:
+            return Reply().say("Goals are set by the mentee of a match.")
+        text = " ".join(args[1:]).strip()
+        if not text:
+            return Reply().say(f"Write the goal after the word: `{ctx.command} goals add <goal>`.")
+        if len(text) > 300:
+            return Reply().say(f"Please keep a goal to 300 characters (this is {len(text)}).")
+        if len(goals) >= MAX_GOALS:
+            return Reply().say(
+                f"You already have {MAX_GOALS} goals; remove one first "
+                f"(`{ctx.command} goals remove N`)."
+            )
+        await ctx.uow.engagement.add_goal(Goal(match.key, participant.key, text, ctx.now, ctx.now))
+        return Reply().say("🎯 Goal added. Check-ins will ask how it's going.")
+    if action in ("remove", "done") and len(args) > 1 and args[1].isdigit():
+        number = int(args[1])
+        if not is_mentee or not 1 <= number <= len(goals):
+            return Reply().say(f"Pick a goal number from `{ctx.command} goals`.")
+        goal = goals[number - 1]
+        if action == "remove":
+            await ctx.uow.engagement.delete_goal(goal.id or 0)
+            return Reply().say("Goal removed.")
+        goal.progress, goal.updated_at = GoalProgress.DONE, ctx.now
+        await ctx.uow.engagement.save_goal(goal)
+        return Reply().say("✅ Marked as done — well done!")
+    if not goals:
+        return Reply().say(
+            f"No goals yet. The mentee sets up to {MAX_GOALS} with "
+            f"`{ctx.command} goals add <goal>`."
+        )
+    lines = ["*Goals of your match*"]
+    lines.extend(
+        f"{n}. {user_text(g.text, limit=300)} — {GOAL_WORDS[g.progress]}"
+        for n, g in enumerate(goals, start=1)
+    )
+    if is_mentee:
+        lines.append(f"`{ctx.command} goals done N` marks one done; `… remove N` removes it.")
+    return Reply(messages=[Text("\n".join(lines))])
+
+
+async def record_activity(ctx: Context, space: SpaceRef) -> None:
+    """A message in a match's space: one more for its author today. The text is never seen."""
+    match = await ctx.uow.matches.by_space(space)
+    if match is None or match.status is not MatchStatus.ACTIVE:
+        return
+    participant = await ctx.uow.participants.find(ctx.state_id, ctx.user)
+    if participant is None or participant.key not in [m.participant_id for m in match.members]:
+        return
+    await ctx.uow.engagement.record_activity(match.key, participant.key, ctx.now.date())
