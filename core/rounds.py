@@ -10,6 +10,7 @@ adapters treat idempotently, so a crash halfway never gives a match two spaces.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,8 @@ from core.identity import Conversation
 from core.matching import Candidate, MatchInput, MatchResult, match
 from core.ports import ChatPort, MessageRef, Store, UnitOfWork
 from core.program import Program, Role
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,11 +236,15 @@ class Progress:
         self._message: MessageRef | None = None
 
     async def show(self, done: int, what: str) -> None:
+        """Best effort: a progress message that cannot be shown never stops the work."""
         text = Text(f"⏳ {what}: {done}/{self._total}")
-        if self._message is None:
-            self._message = await self._port.send(self._where, text)
-        else:
-            await self._port.update(self._message, text)
+        try:
+            if self._message is None:
+                self._message = await self._port.send(self._where, text)
+            else:
+                await self._port.update(self._message, text)
+        except Exception:
+            log.warning("could not show progress on %s", self._port.platform, exc_info=True)
 
 
 __all__ = [
