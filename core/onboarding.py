@@ -339,7 +339,7 @@ class Onboarding:
         values: dict[str, Any],
     ) -> Reply:
         if form == PROFILE_FORM:
-            questions = ctx.program.questions_for(participant.roles)
+            questions = [q for q in ctx.program.questions_for(participant.roles) if q.id in values]
             good, errors = validate_form(questions, values)
             if errors:
                 return Reply(form_errors=errors)
@@ -351,12 +351,17 @@ class Onboarding:
             return Reply().say(
                 f"That form is no longer open — send `{ctx.command} join` to continue."
             )
+        # A form may arrive in pages: validate what was sent, keep it, ask for what is missing.
         questions = ctx.program.questions_for(session.roles)
-        good, errors = validate_form(questions, values)
-        session.draft.update({k: v for k, v in good.items()})
+        good, errors = validate_form([q for q in questions if q.id in values], values)
+        session.draft.update(good)
         if errors:
             await self._save(ctx, session)
             return Reply(form_errors=errors)
+        missing = [q for q in questions if q.id not in session.draft]
+        if missing:
+            await self._save(ctx, session)
+            return Reply().say(form_for(ctx, QUESTIONNAIRE_FORM, missing, session.draft))
         session.step = OnboardingStep.POLICY
         await self._save(ctx, session)
         return Reply().say(policy_prompt(ctx))

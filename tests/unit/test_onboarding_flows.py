@@ -281,7 +281,8 @@ async def test_modal_platforms_get_one_form_validated_field_by_field(
     initial = {f.id: f.initial for f in reopened.fields}
     assert initial["goals"] == "Lead a team."  # what was typed is not lost
     assert initial["years_experience"] == 4
-    accepted = await harness.submit("ana", form.id, {**values, "topics_wanted": ["career"]})
+    # only the fixed field is sent again: everything else was kept from the rejected submission
+    accepted = await harness.submit("ana", form.id, {"topics_wanted": ["career"]})
     assert accepted.form_errors == {}
     assert isinstance(accepted.messages[0], Prompt)
     await harness.click("ana", "accept")
@@ -297,3 +298,37 @@ async def test_modal_platforms_get_one_form_validated_field_by_field(
     ana = await participant(harness, "ana")
     assert ana is not None
     assert ana.answers["timezone"] == "Europe/Berlin"
+
+
+async def test_a_form_in_pages_asks_for_what_is_missing(
+    memory_store: Store, program, clock
+) -> None:
+    from core.service import MentorBot
+
+    port = FakeChat(caps=Capabilities(modals=True, buttons=True))
+    harness = Harness(MentorBot([program], memory_store, {"fake": port}, clock), port, clock)
+    await harness.say("bo", "/mentor join mentee")
+    form = harness.last["bo"]
+    assert isinstance(form, Form)
+    page = {"topics_wanted": ["career"], "goals": "Grow.", "background": None}
+    reply = await harness.submit("bo", form.id, page)
+    remaining = reply.messages[0]
+    assert isinstance(remaining, Form)
+    assert [f.id for f in remaining.fields] == [
+        "languages",
+        "timezone",
+        "years_experience",
+        "communication",
+        "availability",
+        "bio",
+    ]
+    rest = {
+        "languages": ["en"],
+        "timezone": "UTC",
+        "years_experience": 3,
+        "communication": ["chat"],
+        "availability": "light",
+        "bio": "Hi.",
+    }
+    policy = await harness.submit("bo", remaining.id, rest)
+    assert isinstance(policy.messages[0], Prompt)
