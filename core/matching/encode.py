@@ -82,6 +82,20 @@ class RuleTable:
         values, feasible = evaluate(self.rule, self.mentee, self.mentor, mentee_codes, self.peer)
         return to_points(values, feasible, self.scale, self.neg)
 
+    def column_block(self, mentor_codes: np.ndarray) -> np.ndarray:
+        """Scaled points for every distinct mentee answer against these mentor codes."""
+        if self.points is not None:
+            return self.points[:, mentor_codes]
+        mentor = self.mentor
+        sub = Side(
+            np.arange(len(mentor_codes), dtype=np.int32),
+            None if mentor.mask is None else mentor.mask[mentor_codes],
+            None if mentor.number is None else mentor.number[mentor_codes],
+        )
+        every = np.arange(self.mentee.size)
+        values, feasible = evaluate(self.rule, self.mentee, sub, every, self.peer)
+        return to_points(values, feasible, self.scale, self.neg)
+
     def pair_values(
         self, e_codes: np.ndarray, r_codes: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:

@@ -16,6 +16,7 @@ import numpy as np
 from core.program import Mode, Role
 
 from .encode import RuleTable, build_rule, choose_scale, matched_rules, points_dtype
+from .fused import FusedTable, fuse, plan
 from .model import Candidate, MatchInput
 
 FORBIDDEN = -1
@@ -67,9 +68,16 @@ class Scorer:
             build_rule(q, p, r, self.mentees, self.mentors, data.at, self.scale, self.neg)
             for q, p, r in specs
         ]
+        self.fused: list[FusedTable] = [
+            fuse(self.rules, self.dtype, group) for group in plan(self.rules)
+        ]
+        self._mentor_codes = [table.mentor.codes.astype(np.intp) for table in self.fused]
+        self._loose = [rule for rule in self.rules if rule.points is None]
+        """Rules whose distinct × distinct grid is too large for a table, scored per block."""
         self._points = [
             None if rule.points is None else rule.points.astype(self.dtype) for rule in self.rules
         ]
+        self.block_cells = block_cells
         self.block_rows = max(1, block_cells // max(1, len(self.mentors)))
         self._forbidden_e, self._forbidden_r = self._forbidden_pairs()
         cells = len(self.mentees) * len(self.mentors)
@@ -102,9 +110,10 @@ class Scorer:
     def block(self, rows: np.ndarray) -> np.ndarray:
         """Scores of the mentees `rows` (sorted indices) against every mentor."""
         out = np.zeros((len(rows), self.n_mentors), dtype=self.dtype)
-        for rule, points in zip(self.rules, self._points, strict=True):
-            codes = rule.mentee.codes[rows]
-            part = points[codes] if points is not None else rule.block(codes).astype(self.dtype)
+        for table, mentor_codes in zip(self.fused, self._mentor_codes, strict=True):
+            out += np.take(table.points[table.mentee.codes[rows]], mentor_codes, axis=1)
+        for rule in self._loose:
+            part = rule.block(rule.mentee.codes[rows]).astype(self.dtype)
             out += part[:, rule.mentor.codes]
         if len(self._forbidden_e):
             position = np.full(self.n_mentees, -1, dtype=np.int64)
@@ -113,6 +122,32 @@ class Scorer:
             hit = where >= 0
             out[where[hit], self._forbidden_r[hit]] = FORBIDDEN
         return out
+
+    def column_block(self, cols: np.ndarray) -> np.ndarray:
+        """Scores of every mentee against the mentors `cols` (sorted), one row per mentor."""
+        if self._cache is not None:
+            return np.ascontiguousarray(self._cache[:, cols].T)
+        out = np.zeros((len(cols), self.n_mentees), dtype=self.dtype)
+        for table in self.fused:
+            part = table.points[:, table.mentor.codes[cols]].T
+            out += np.take(part, table.mentee.codes, axis=1)
+        for rule in self._loose:
+            part = rule.column_block(rule.mentor.codes[cols]).astype(self.dtype).T
+            out += np.take(part, rule.mentee.codes, axis=1)
+        if len(self._forbidden_r):
+            position = np.full(self.n_mentors, -1, dtype=np.int64)
+            position[cols] = np.arange(len(cols))
+            where = position[self._forbidden_r]
+            hit = where >= 0
+            out[where[hit], self._forbidden_e[hit]] = FORBIDDEN
+        return out
+
+    def column_blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(mentor indices, scores) over every mentor, a bounded block of columns at a time."""
+        step = max(1, self.block_cells // max(1, self.n_mentees))
+        for start in range(0, self.n_mentors, step):
+            cols = np.arange(start, min(start + step, self.n_mentors))
+            yield cols, self.column_block(cols)
 
     def blocks(self, rows: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(row indices, scores) for `rows` (default: every mentee), a bounded block at a time."""

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .candidates import Candidates, collect_candidates
 from .flow import FlowSolution, match_bonus, mentor_prices, solve_flow, utilities
 from .model import Progress
 from .scoring import Scorer
@@ -39,22 +40,6 @@ PER_MENTOR_FACTOR = 8
 
 
 @dataclass
-class Candidates:
-    """Per mentee: the best stored mentors and points, and how many mentors are feasible.
-
-    Per mentor: the best few mentees (`mentor_index`), so the first flow can fill every mentor
-    even when many mentees' favourites are the same popular few.
-    """
-
-    index: np.ndarray  # int64 (n_mentees, keep), -1 past the feasible ones
-    points: np.ndarray  # int64 (n_mentees, keep), -1 past the feasible ones
-    feasible: np.ndarray  # int64 per mentee
-    mentor_feasible: np.ndarray  # int64 per mentor
-    lowest: np.ndarray  # int64 per mentee: lowest stored points, -1 when the store is complete
-    mentor_index: np.ndarray  # int64 (per_mentor, n_mentors), -1 where infeasible
-
-
-@dataclass
 class Assignment:
     solution: FlowSolution
     candidates: Candidates
@@ -63,76 +48,6 @@ class Assignment:
     rounds: list[dict[str, Any]] = field(default_factory=list)
     arcs: int = 0
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def _keys(block: np.ndarray, tiebreak: np.ndarray, span: int) -> np.ndarray:
-    """points × span + tiebreak: distinct per row/column, in a type numpy partitions fast."""
-    wide = np.int32 if (int(block.max(initial=0)) + 2) * span < np.iinfo(np.int32).max else np.int64
-    key = block.astype(wide)
-    key *= span
-    key += tiebreak.astype(wide)
-    return key
-
-
-def _top(block: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
-    """Best `keep` columns of each row, ordered by (points desc, column asc); -1 if infeasible."""
-    n = block.shape[1]
-    key = _keys(block, n - np.arange(n), n + 1)
-    if keep < n:
-        part = np.argpartition(key, n - keep, axis=1)[:, n - keep :]
-    else:
-        part = np.broadcast_to(np.arange(n), block.shape)
-    order = np.argsort(-np.take_along_axis(key, part, axis=1), axis=1)
-    index = np.take_along_axis(part, order, axis=1).astype(np.int64)
-    points = np.take_along_axis(block, index, axis=1).astype(np.int64)
-    index[points < 0] = -1
-    points[points < 0] = -1
-    return index, points
-
-
-def _merge_columns(
-    best_i: np.ndarray, best_p: np.ndarray, rows: np.ndarray, block: np.ndarray, n_rows: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Keep the best `len(best_i)` mentees per mentor (ties: lower index) over a new block."""
-    q = len(best_i)
-    key = _keys(block, (n_rows - rows)[:, None], n_rows + 1)
-    if len(rows) > q:
-        part = np.argpartition(key, len(rows) - q, axis=0)[len(rows) - q :]
-    else:
-        part = np.broadcast_to(np.arange(len(rows))[:, None], block.shape)
-    pts = np.concatenate([best_p, np.take_along_axis(block, part, axis=0).astype(np.int64)])
-    idx = np.concatenate([best_i, rows[part]])
-    merged = np.where(pts >= 0, pts * (n_rows + 1) + (n_rows - idx), -1)
-    pick = np.argpartition(merged, len(pts) - q, axis=0)[len(pts) - q :]
-    return np.take_along_axis(idx, pick, axis=0), np.take_along_axis(pts, pick, axis=0)
-
-
-def collect_candidates(
-    scorer: Scorer, keep: int, per_mentor: int, progress: Progress | None
-) -> Candidates:
-    n_e, n_r = scorer.n_mentees, scorer.n_mentors
-    keep = max(1, min(keep, n_r)) if n_r else 1
-    per_mentor = max(1, min(per_mentor, n_e))
-    index = np.full((n_e, keep), -1, dtype=np.int64)
-    points = np.full((n_e, keep), -1, dtype=np.int64)
-    feasible = np.zeros(n_e, dtype=np.int64)
-    mentor_feasible = np.zeros(n_r, dtype=np.int64)
-    col_i = np.full((per_mentor, n_r), -1, dtype=np.int64)
-    col_p = np.full((per_mentor, n_r), -1, dtype=np.int64)
-    done = 0
-    if n_r:
-        for rows, block in scorer.blocks():
-            ok = block >= 0
-            feasible[rows] = ok.sum(axis=1)
-            mentor_feasible += ok.sum(axis=0)
-            index[rows], points[rows] = _top(block, keep)
-            col_i, col_p = _merge_columns(col_i, col_p, rows, block, n_e)
-            done += len(rows)
-            if progress:
-                progress("scoring", done, n_e)
-    col_i[col_p < 0] = -1
-    lowest = np.where(feasible > keep, points[:, -1], -1)
-    return Candidates(index, points, feasible, mentor_feasible, lowest, col_i)
 
 
 def _initial_arcs(
