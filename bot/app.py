@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import Settings
 from core.clock import Clock
+from core.dispatcher import Dispatcher
+from core.engagement import Engagement
 from core.ports import ChatPort
 from core.program import Program, load_programs
 from core.service import MentorBot
@@ -26,6 +28,7 @@ class App:
     programs: list[Program]
     engine: AsyncEngine
     bot: MentorBot
+    dispatcher: Dispatcher
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -40,5 +43,8 @@ async def build(settings: Settings, clock: Clock, ports: Mapping[str, ChatPort])
     except BaseException:
         await engine.dispose()
         raise
-    bot = MentorBot(programs, SqlStore(engine), ports, clock, command=settings.command)
-    return App(settings, programs, engine, bot)
+    store = SqlStore(engine)
+    bot = MentorBot(programs, store, ports, clock, command=settings.command)
+    engagement = Engagement(store, ports, bot.programs, clock, command=settings.command)
+    dispatcher = Dispatcher(store, engagement.deliver, clock, give_up=engagement.give_up)
+    return App(settings, programs, engine, bot, dispatcher)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -99,7 +100,9 @@ def demo_command() -> None:
             database_url=f"sqlite:///{Path(folder) / 'demo.db'}",
         )
         configure_logging("WARNING", settings.log_format, settings.secret_values())
-        raise typer.Exit(_run_async(lambda: run(settings, tour=TOUR)))
+        # the tour starts on a Monday morning, so its check-ins land in waking hours
+        start = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+        raise typer.Exit(_run_async(lambda: run(settings, tour=TOUR, start=start)))
 
 
 @db_app.command("upgrade")

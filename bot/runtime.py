@@ -8,15 +8,16 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TextIO
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
 
 from adapters.shell.adapter import ShellAdapter
 from adapters.shell.runner import LineReader, interact, play
 from adapters.slack.app import SlackAdapter, SlackConfig
 from bot.app import build
+from bot.scheduler import build_scheduler
 from bot.settings import Settings
 from core.clock import Clock, ManualClock, SystemClock
 from core.ports import ChatPort
@@ -44,6 +45,7 @@ async def run(
     stdin: TextIO = sys.stdin,
     write: Callable[[str], None] = print,
     interactive: bool | None = None,
+    start: datetime | None = None,
 ) -> int:
     """Run until every adapter is done or SIGINT/SIGTERM; return the process exit code."""
     names = settings.selected_adapters()
@@ -53,7 +55,7 @@ async def run(
             f"the {', '.join(missing)} adapter is not part of this version yet; "
             "set MENTORBOT_ADAPTERS=shell"
         )
-    clock: Clock = ManualClock() if "shell" in names else SystemClock()
+    clock: Clock = ManualClock(start) if "shell" in names else SystemClock()
     shell = ShellAdapter(write, clock, settings.command) if isinstance(clock, ManualClock) else None
     ports: dict[str, ChatPort] = {}
     if shell is not None:
@@ -62,7 +64,7 @@ async def run(
     if slack is not None:
         ports[slack.platform] = slack.port
     app = await build(settings, clock, ports)
-    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler = build_scheduler(app.dispatcher, interval_seconds=settings.dispatch_interval)
     stop = asyncio.Event()
     _install_signal_handlers(stop)
     scheduler.start()
@@ -81,6 +83,7 @@ async def run(
                 raise AdapterUnavailable(f"Slack: {error}") from None
         if shell is not None:
             shell.handler = app.bot.handle
+            shell.tick = app.dispatcher.run_until_idle
             await play(shell, tour, write)
             tty = stdin.isatty() if interactive is None else interactive
             if tty and tour:

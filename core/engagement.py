@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from core.clock import Clock
 from core.content import Choice, Content, Prompt, Text, user_text
@@ -254,13 +254,24 @@ async def plan_resume(uow: UnitOfWork, program: Program, participant: Participan
 # --- health ----------------------------------------------------------------------------------
 
 
+async def last_engaged(uow: UnitOfWork, match: MatchRecord) -> date:
+    """The last day anyone wrote in the space or said at a check-in that they met."""
+    days = [match.created_at.date()]
+    if (written := await uow.engagement.last_activity(match.key)) is not None:
+        days.append(written)
+    days.extend(
+        c.answered_at.date()
+        for c in await uow.engagement.checkins(match.key)
+        if c.answer is CheckInAnswer.YES
+    )
+    return max(days)
+
+
 async def match_health(
     uow: UnitOfWork, program: Program, match: MatchRecord, now: datetime
 ) -> Health:
     """At risk after 2N quiet days or two check-ins nobody met at; quiet after N quiet days."""
-    last = await uow.engagement.last_activity(match.key)
-    since = last or match.created_at.date()
-    idle = (now.date() - since).days
+    idle = (now.date() - await last_engaged(uow, match)).days
     limit = program.cadence.nudge_after_days
     rounds: dict[int, set[CheckInAnswer]] = {}
     for checkin in await uow.engagement.checkins(match.key):
@@ -397,10 +408,12 @@ class Engagement:
                 CHECKIN_CHOICES,
             ),
         )
+        mentees = {p.key: p for p in people if p.key in match.ids(Role.MENTEE)}
         for goal in await uow.engagement.goals(match.key):
-            if goal.progress is not GoalProgress.DONE:
-                out.space(
-                    match,
+            owner = mentees.get(goal.participant_id)
+            if owner is not None and goal.progress is not GoalProgress.DONE:
+                out.dm(
+                    owner,
                     Prompt(
                         f"{program.id}:goal:{goal.id}",
                         f"🎯 How is the goal “{user_text(goal.text, limit=120)}” going?",
@@ -417,7 +430,7 @@ class Engagement:
         now = self.clock.now()
         people = await members_of(uow, match)
         limit = program.cadence.nudge_after_days
-        last = await uow.engagement.last_activity(match.key) or match.created_at.date()
+        last = await last_engaged(uow, match)
         idle = (now.date() - last).days
         step = timedelta(days=max(1, limit // 2))
         await plan_reminder(
@@ -432,19 +445,31 @@ class Engagement:
         )
         if idle < limit or any(p.is_paused(now) for p in people):
             return
-        if idle >= 2 * limit:  # once per quiet spell: the key names the last active day
+        # One nudge and one alert per quiet spell: the keys name the last active day.
+        spell = f"{match.key}:{last:%Y%m%d}"
+        kinds = ["nudge"] + (["at_risk"] if idle >= 2 * limit else [])
+        for kind in kinds:
             await uow.reminders.plan(
                 Reminder(
-                    kind="at_risk",
+                    kind=kind,
                     program_state_id=match.program_state_id,
                     recipient=match_recipient(match.key),
                     due_at=now,
-                    idempotency_key=f"at-risk:{match.key}:{last:%Y%m%d}",
+                    idempotency_key=f"{kind}:{spell}",
                     match_id=match.key,
                     payload={"idle": idle},
                 )
             )
+
+    async def _on_nudge(
+        self, uow: UnitOfWork, program: Program, reminder: Reminder, out: Outgoing
+    ) -> None:
+        match = await self._active_match(uow, reminder)
+        if match is None:
+            return
+        people = await members_of(uow, match)
         lead = next((p for p in people if p.key in match.ids(Role.MENTEE)), people[0])
+        idle = reminder.payload.get("idle", "several")
         out.space(
             match,
             Text(

@@ -123,6 +123,10 @@ def test_demo_plays_the_tour_and_exits_without_a_terminal(tmp_path: Path) -> Non
     assert "mentorbot → chen: The Mentoring Circle matching round has run" in out
     assert "excluded for sharing no language with you" in out
     assert "matched with Ben since" in out
+    assert "It's been 10 days since anyone wrote here" in out  # the nudge
+    assert "mentorbot in #mentoring-1-ben-ana: 📅 Check-in time, Ben and Ana!" in out
+    assert "mentorbot → coordinator: 🚩 The match Ben & Ana" in out  # at risk
+    assert "matches: 0 active, 0 quiet, 1 at risk" in out
     assert "Your turn" not in out  # no terminal: the tour ends the demo
     assert time.monotonic() - started < 60
 

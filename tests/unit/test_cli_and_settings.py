@@ -103,7 +103,7 @@ def test_json_logs_and_secrets_are_redacted() -> None:
     stream = io.StringIO()
     configure_logging("INFO", "json", secrets=["xoxb-very-secret"], stream=stream)
     try:
-        logging.getLogger("mentorbot.test").info("token is %s", "xoxb-very-secret")
+        logging.getLogger("bot.logs.test").info("token is %s", "xoxb-very-secret")
         entry = json.loads(stream.getvalue().splitlines()[-1])
     finally:
         logging.getLogger().handlers.clear()

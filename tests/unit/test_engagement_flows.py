@@ -68,7 +68,12 @@ async def test_goals_are_set_and_followed_in_checkins(harness: Harness) -> None:
     assert "1. Give a talk — not started" in listing
     assert "3. Mentor a junior — done ✅" in listing
     await live(harness, CHECKIN_DAYS + 1)
-    goal_prompts = [p for p in harness.prompts_in(space) if ":goal:" in p.id]
+    assert not [p for p in harness.prompts_in(space) if ":goal:" in p.id]  # asked privately
+    goal_prompts = [
+        c
+        for w, c in harness.port.sent
+        if w.id == "ana" and isinstance(c, Prompt) and ":goal:" in c.id
+    ]
     assert [p.text for p in goal_prompts] == [
         "🎯 How is the goal “Give a talk” going?",
         "🎯 How is the goal “Lead a project” going?",
@@ -88,9 +93,11 @@ async def test_a_silent_pair_is_nudged_then_flagged_at_risk(harness: Harness) ->
     await live(harness, NUDGE_DAYS + 1)
     nudges = [t for t in harness.in_space(space) if "since anyone wrote here" in t]
     assert len(nudges) == 1
+    await live(harness, NUDGE_DAYS / 2)
+    assert len([t for t in harness.in_space(space) if "since anyone wrote" in t]) == 1  # once
     assert not any("at risk" in t for t in harness.to("coordinator"))
     assert "— quiet" in await harness.say("ana", "/mentor status")
-    await live(harness, NUDGE_DAYS)
+    await live(harness, NUDGE_DAYS / 2)
     alerts = [t for t in harness.to("coordinator") if "*at risk*" in t]
     assert len(alerts) == 1
     assert "Ben & Ana" in alerts[0]
