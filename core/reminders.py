@@ -63,6 +63,12 @@ class ReminderRepository(Protocol):
         """Insert unless the idempotency key exists; True when a row was added."""
         ...
 
+    async def plan_many(self, reminders: Sequence[Reminder]) -> int:
+        """`plan` for many reminders in a few statements; how many rows were added."""
+        ...
+
+    async def get(self, reminder_id: int) -> Reminder | None: ...
+
     async def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Reminder]:
         """Atomically claim up to `limit` due reminders (attempt time ≤ now), oldest first.
 
@@ -72,13 +78,28 @@ class ReminderRepository(Protocol):
         """
         ...
 
-    async def sent(self, reminder_id: int, at: datetime) -> None: ...
-
-    async def retry(self, reminder_id: int, at: datetime, error: str) -> None:
-        """Back to pending, to be tried again at `at`."""
+    async def sent(self, reminder_id: int, at: datetime) -> None:
+        """Mark delivered (also when the claim expired meanwhile: it was delivered)."""
         ...
 
-    async def failed(self, reminder_id: int, error: str) -> None: ...
+    async def sent_many(self, reminder_ids: Sequence[int], at: datetime) -> None:
+        """`sent` for several reminders at once."""
+        ...
+
+    async def retry(
+        self, reminder_id: int, at: datetime, error: str, *, attempt: int | None = None
+    ) -> None:
+        """Back to pending, to be tried again at `at`.
+
+        `attempt` (the claimed reminder's `attempts`) fences the update: when given, nothing
+        changes unless the row is still claimed under that attempt (not taken over after its
+        lease expired).
+        """
+        ...
+
+    async def failed(self, reminder_id: int, error: str, *, attempt: int | None = None) -> None:
+        """Give up for good (`attempt` fences as in `retry`)."""
+        ...
 
     async def cancel(
         self,
@@ -87,7 +108,10 @@ class ReminderRepository(Protocol):
         participant_id: int | None = None,
         kinds: Sequence[str] = (),
     ) -> int:
-        """Drop unfinished reminders of a match or participant (optionally of some kinds)."""
+        """Drop unfinished reminders of a match or participant (optionally of some kinds).
+
+        Rows are deleted, so their idempotency keys can be planned again (e.g. after a resume).
+        """
         ...
 
     async def next_due(

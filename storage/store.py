@@ -17,12 +17,14 @@ from core.ports import (
     RequestRepository,
     WorkspaceRepository,
 )
+from core.reminders import ReminderRepository
 from storage.match_repositories import (
     SqlCycleRepository,
     SqlLocks,
     SqlMatchRepository,
     SqlRequestRepository,
 )
+from storage.reminder_repository import SqlReminderRepository
 from storage.repositories import (
     SqlOnboardingRepository,
     SqlParticipantRepository,
@@ -44,6 +46,7 @@ class SqlUnitOfWork:
         self.cycles: CycleRepository = SqlCycleRepository(session)
         self.matches: MatchRepository = SqlMatchRepository(session)
         self.requests: RequestRepository = SqlRequestRepository(session)
+        self.reminders: ReminderRepository = SqlReminderRepository(session, dialect)
         self.locks: Locks = SqlLocks(session, dialect)
 
 
