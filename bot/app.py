@@ -45,6 +45,6 @@ async def build(settings: Settings, clock: Clock, ports: Mapping[str, ChatPort])
         raise
     store = SqlStore(engine)
     bot = MentorBot(programs, store, ports, clock, command=settings.command)
-    engagement = Engagement(store, ports, bot.programs, clock, command=settings.command)
+    engagement = Engagement(store, ports, bot.programs, clock, bot.rounds, command=settings.command)
     dispatcher = Dispatcher(store, engagement.deliver, clock, give_up=engagement.give_up)
     return App(settings, programs, engine, bot, dispatcher)

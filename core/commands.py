@@ -33,6 +33,12 @@ COORDINATOR_VERBS = (
     Verb("admin open", "admin open", "open enrolment", coordinator=True),
     Verb("admin close", "admin close", "close enrolment", coordinator=True),
     Verb("admin match", "admin match preview|commit", "run a matching round", coordinator=True),
+    Verb(
+        "admin match schedule",
+        "admin match schedule 48h",
+        "announce a round now, run it later",
+        coordinator=True,
+    ),
     Verb("admin stats", "admin stats", "numbers for reports", coordinator=True),
     Verb("admin export", "admin export", "export the program's data", coordinator=True),
     Verb("admin end-match", "admin end-match <match>", "end a match", coordinator=True),

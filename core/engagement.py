@@ -1,38 +1,35 @@
-"""Keeping matches alive: what is planned when things happen, and what each reminder says.
+"""Keeping matches alive: what each reminder says when the dispatcher delivers it.
 
-Planning happens inside the transaction of the event that caused it (a match opening, a
-request, a pause), through the reminder outbox. Delivery (`Engagement.deliver`, called by the
-dispatcher) first decides and records in one short transaction — idempotently, because a
-failed send is retried — then sends with the reminder's idempotency key.
+Reminders are planned by `core.planning` when things happen. Delivery (`Engagement.deliver`)
+first decides and records in one short transaction — idempotently, because a failed send is
+retried — then sends with the reminder's idempotency key.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from core.clock import Clock
 from core.content import Choice, Content, Prompt, Text, user_text
 from core.domain import (
-    CheckIn,
     CheckInAnswer,
-    Feedback,
     GoalProgress,
-    Health,
     MatchRecord,
     MatchStatus,
-    MentorRequest,
     Participant,
     ParticipantStatus,
     RequestStatus,
 )
+from core.health import last_engaged
 from core.identity import Conversation, PlatformUser, SpaceRef
+from core.planning import members_of, plan_cycle_end, plan_reminder
 from core.ports import ChatPort, Store, UnitOfWork
 from core.program import Program, Role
-from core.quiet_hours import waking_time
-from core.reminders import Reminder, match_recipient, participant_recipient
+from core.reminders import Reminder, match_recipient
+from core.rounds import Rounds
 
 log = logging.getLogger(__name__)
 
@@ -51,238 +48,7 @@ RATING_CHOICES = tuple(
     for n, label in enumerate(("1 — poor", "2", "3", "4", "5 — great"), start=1)
 )
 END_CHOICES = (Choice("extend", "Extend for another cycle"), Choice("close", "Close the match"))
-ONBOARDING_NUDGE = timedelta(days=2)
-END_NOTICE = timedelta(days=7)
 MAX_GOALS = 3
-
-
-def _zones(people: Sequence[Participant]) -> list[str | None]:
-    return [p.answers.get("timezone") for p in people]
-
-
-async def plan_reminder(
-    uow: UnitOfWork,
-    program: Program,
-    kind: str,
-    key: str,
-    due: datetime,
-    people: Sequence[Participant],
-    *,
-    state_id: int,
-    match_id: int | None = None,
-    participant_id: int | None = None,
-    payload: dict[str, object] | None = None,
-) -> None:
-    """Plan one reminder, moved out of the recipients' quiet hours."""
-    recipient = (
-        match_recipient(match_id)
-        if match_id is not None and participant_id is None
-        else participant_recipient(participant_id or 0)
-    )
-    await uow.reminders.plan(
-        Reminder(
-            kind=kind,
-            program_state_id=state_id,
-            recipient=recipient,
-            due_at=waking_time(due, _zones(people), program.cadence.quiet_hours),
-            idempotency_key=key,
-            participant_id=participant_id,
-            match_id=match_id,
-            payload=dict(payload or {}),
-        )
-    )
-
-
-async def members_of(uow: UnitOfWork, match: MatchRecord) -> list[Participant]:
-    """Mentors first, then mentees; people who deleted themselves are skipped."""
-    people = []
-    for pid in match.ids(Role.MENTOR) + match.ids(Role.MENTEE):
-        person = await uow.participants.get(pid)
-        if person is not None:
-            people.append(person)
-    return people
-
-
-# --- planning, called from the events that cause it ------------------------------------------
-
-
-async def plan_match_start(
-    uow: UnitOfWork, program: Program, match: MatchRecord, now: datetime
-) -> None:
-    """A match's life: check-ins, the inactivity watch, goals, feedback and its cycle's end."""
-    people = await members_of(uow, match)
-    cadence, mid = program.cadence, timedelta(days=program.cycle.length_days / 2)
-    state = match.program_state_id
-    await plan_reminder(
-        uow,
-        program,
-        "checkin",
-        f"checkin:{match.key}:1",
-        now + timedelta(days=cadence.checkin_every_days),
-        people,
-        state_id=state,
-        match_id=match.key,
-        payload={"number": 1},
-    )
-    await plan_reminder(
-        uow,
-        program,
-        "inactivity",
-        f"inactivity:{match.key}:1",
-        now + timedelta(days=cadence.nudge_after_days),
-        people,
-        state_id=state,
-        match_id=match.key,
-    )
-    for person in people:
-        if person.key in match.ids(Role.MENTEE):
-            await plan_reminder(
-                uow,
-                program,
-                "goals",
-                f"goals:{match.key}:{person.key}",
-                now,
-                [person],
-                state_id=state,
-                match_id=match.key,
-                participant_id=person.key,
-            )
-        await plan_reminder(
-            uow,
-            program,
-            "feedback",
-            f"feedback:{match.key}:{person.key}:mid",
-            now + mid,
-            [person],
-            state_id=state,
-            match_id=match.key,
-            participant_id=person.key,
-            payload={"kind": "mid"},
-        )
-    if match.ends_at is not None:
-        await plan_cycle_end(uow, program, match, people)
-
-
-async def plan_cycle_end(
-    uow: UnitOfWork, program: Program, match: MatchRecord, people: Sequence[Participant]
-) -> None:
-    assert match.ends_at is not None
-    day = f"{match.ends_at:%Y%m%d}"
-    state = match.program_state_id
-    await plan_reminder(
-        uow,
-        program,
-        "cycle_end_ask",
-        f"cycle-end-ask:{match.key}:{day}",
-        match.ends_at - END_NOTICE,
-        people,
-        state_id=state,
-        match_id=match.key,
-    )
-    await uow.reminders.plan(
-        Reminder(
-            kind="cycle_end",
-            program_state_id=state,
-            recipient=match_recipient(match.key),
-            due_at=match.ends_at,
-            idempotency_key=f"cycle-end:{match.key}:{day}",
-            match_id=match.key,
-        )
-    )
-
-
-async def plan_onboarding_nudge(
-    uow: UnitOfWork, program: Program, participant: Participant, now: datetime
-) -> None:
-    await plan_reminder(
-        uow,
-        program,
-        "onboarding",
-        f"onboarding:{participant.key}",
-        now + ONBOARDING_NUDGE,
-        [participant],
-        state_id=participant.program_state_id,
-        participant_id=participant.key,
-    )
-
-
-async def plan_request(
-    uow: UnitOfWork, program: Program, request: MentorRequest, mentor: Participant
-) -> None:
-    """A reminder to the mentor half-way to the deadline, then the expiry itself."""
-    halfway = request.created_at + (request.expires_at - request.created_at) / 2
-    state = request.program_state_id
-    await plan_reminder(
-        uow,
-        program,
-        "request_reminder",
-        f"request-reminder:{request.key}",
-        halfway,
-        [mentor],
-        state_id=state,
-        participant_id=mentor.key,
-        payload={"request": request.key},
-    )
-    await uow.reminders.plan(
-        Reminder(
-            kind="request_expiry",
-            program_state_id=state,
-            recipient=participant_recipient(request.mentee_id),
-            due_at=request.expires_at,
-            idempotency_key=f"request-expiry:{request.key}",
-            participant_id=request.mentee_id,
-            payload={"request": request.key},
-        )
-    )
-
-
-async def plan_resume(uow: UnitOfWork, program: Program, participant: Participant) -> None:
-    if participant.paused_until is None:
-        return
-    await uow.reminders.plan(
-        Reminder(
-            kind="resume",
-            program_state_id=participant.program_state_id,
-            recipient=participant_recipient(participant.key),
-            due_at=participant.paused_until,
-            idempotency_key=f"resume:{participant.key}:{participant.paused_until:%Y%m%d%H%M}",
-            participant_id=participant.key,
-        )
-    )
-
-
-# --- health ----------------------------------------------------------------------------------
-
-
-async def last_engaged(uow: UnitOfWork, match: MatchRecord) -> date:
-    """The last day anyone wrote in the space or said at a check-in that they met."""
-    days = [match.created_at.date()]
-    if (written := await uow.engagement.last_activity(match.key)) is not None:
-        days.append(written)
-    days.extend(
-        c.answered_at.date()
-        for c in await uow.engagement.checkins(match.key)
-        if c.answer is CheckInAnswer.YES
-    )
-    return max(days)
-
-
-async def match_health(
-    uow: UnitOfWork, program: Program, match: MatchRecord, now: datetime
-) -> Health:
-    """At risk after 2N quiet days or two check-ins nobody met at; quiet after N quiet days."""
-    idle = (now.date() - await last_engaged(uow, match)).days
-    limit = program.cadence.nudge_after_days
-    rounds: dict[int, set[CheckInAnswer]] = {}
-    for checkin in await uow.engagement.checkins(match.key):
-        rounds.setdefault(checkin.number, set()).add(checkin.answer)
-    recent = [rounds[n] for n in sorted(rounds)[-2:]]
-    missed = len(recent) == 2 and all(CheckInAnswer.YES not in answers for answers in recent)
-    if idle >= 2 * limit or missed:
-        return Health.AT_RISK
-    if idle >= limit:
-        return Health.QUIET
-    return Health.ACTIVE
 
 
 # --- delivery --------------------------------------------------------------------------------
@@ -294,6 +60,7 @@ class Outgoing:
 
     messages: list[tuple[PlatformUser | Conversation, Content]] = field(default_factory=list)
     archive: list[SpaceRef] = field(default_factory=list)
+    after: list[tuple[Program, int, PlatformUser]] = field(default_factory=list)  # rounds to run
 
     def dm(self, person: Participant, content: Content) -> None:
         self.messages.append((person.user, content))
@@ -312,10 +79,11 @@ class Engagement:
         ports: Mapping[str, ChatPort],
         programs: Mapping[str, Program],
         clock: Clock,
+        rounds: Rounds,
         command: str = "/mentor",
     ) -> None:
         self.store, self.ports, self.programs, self.clock = store, ports, programs, clock
-        self.command = command
+        self.rounds, self.command = rounds, command
 
     async def deliver(self, reminder: Reminder) -> None:
         out = Outgoing()
@@ -333,6 +101,13 @@ class Engagement:
             await self.ports[where.platform].send(where, content, idempotency_key=key)
         for space in out.archive:
             await self.ports[space.platform].archive_space(space)
+        for program, state_id, coordinator in out.after:
+            summary = await self.rounds.commit(program, state_id, None)
+            await self.ports[coordinator.platform].send(
+                Conversation.dm(coordinator),
+                Text(f"The scheduled *{program.name}* round has run. {summary}"),
+                idempotency_key=f"{reminder.idempotency_key}#summary",
+            )
 
     async def give_up(self, reminder: Reminder, error: str) -> None:
         """A reminder that could not be delivered after every retry: tell the coordinators."""
@@ -574,6 +349,40 @@ class Engagement:
             return
         await end_match(uow, program, match, now, out)
 
+    async def _on_round_notice(
+        self, uow: UnitOfWork, program: Program, reminder: Reminder, out: Outgoing
+    ) -> None:
+        when = datetime.fromisoformat(str(reminder.payload["runs_at"]))
+        now = self.clock.now()
+        matched = {
+            pid
+            for m in await uow.matches.list(reminder.program_state_id)
+            for pid in m.ids(Role.MENTEE)
+        }
+        for person in await uow.participants.list(reminder.program_state_id):
+            waiting = person.status is ParticipantStatus.ACTIVE and not person.is_paused(now)
+            if waiting and (Role.MENTOR in person.roles or person.key not in matched):
+                out.dm(
+                    person,
+                    Text(
+                        f"📣 Heads-up: the next *{program.name}* matching round runs on "
+                        f"{when:%a %d %b %H:%M} UTC. Rather sit this one out? "
+                        f"`{self.command} pause` — and `{self.command} resume` when you're back."
+                    ),
+                )
+
+    async def _on_round(
+        self, uow: UnitOfWork, program: Program, reminder: Reminder, out: Outgoing
+    ) -> None:
+        """Runs the scheduled round; the round opens its own transactions, so it runs after."""
+        coordinator = str(reminder.payload.get("coordinator", ""))
+        state = await uow.programs.get(reminder.program_state_id)
+        workspace = await uow.workspaces.get(state.workspace_id) if state else None
+        if workspace is None:
+            return
+        user = PlatformUser(workspace[0], workspace[1], coordinator)
+        out.after.append((program, reminder.program_state_id, user))
+
     async def _on_onboarding(
         self, uow: UnitOfWork, program: Program, reminder: Reminder, out: Outgoing
     ) -> None:
@@ -675,22 +484,3 @@ async def end_match(
             participant_id=person.key,
             payload={"kind": "end"},
         )
-
-
-async def record_checkin(
-    uow: UnitOfWork,
-    match: MatchRecord,
-    participant: Participant,
-    number: int,
-    answer: CheckInAnswer,
-    now: datetime,
-) -> None:
-    await uow.engagement.record_checkin(match.key, CheckIn(number, participant.key, answer, now))
-
-
-async def record_feedback(
-    uow: UnitOfWork, match_id: int, participant: Participant, kind: str, rating: int, now: datetime
-) -> None:
-    await uow.engagement.save_feedback(
-        Feedback(match_id, participant.key, kind, now, rating=rating, comment=None)
-    )

@@ -17,8 +17,9 @@ from core.domain import (
     MatchStatus,
     Participant,
 )
-from core.engagement import MAX_GOALS, members_of, plan_reminder
+from core.engagement import MAX_GOALS
 from core.identity import SpaceRef
+from core.planning import members_of, plan_reminder
 from core.program import Role
 
 GOAL_WORDS = {

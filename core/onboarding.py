@@ -14,7 +14,7 @@ from core.answers import InvalidAnswer, describe_answer, parse_text_answer, vali
 from core.content import Choice, Content, Form, FormField, Prompt, Reply, Text, plural
 from core.context import Context
 from core.domain import OnboardingSession, OnboardingStep, Participant, ParticipantStatus
-from core.engagement import plan_onboarding_nudge
+from core.planning import plan_onboarding_nudge
 from core.program import Program, Question, QuestionKind, Role
 
 ROLE_CHOICES = {

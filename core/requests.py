@@ -20,9 +20,9 @@ from core.domain import (
     ParticipantStatus,
     RequestStatus,
 )
-from core.engagement import plan_request
 from core.identity import Conversation
 from core.matching import Candidate, MatchInput, explain, suggest
+from core.planning import plan_request
 from core.program import Role
 from core.rounds import build_pool
 

@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.content import Text, user_text
+from core.clock import Clock
+from core.content import Text, plural, user_text
 from core.domain import (
     Cycle,
     MatchMember,
@@ -25,9 +26,9 @@ from core.domain import (
     Participant,
     ParticipantStatus,
 )
-from core.engagement import plan_match_start
 from core.identity import Conversation
 from core.matching import Candidate, MatchInput, MatchResult, match
+from core.planning import plan_match_start
 from core.ports import ChatPort, MessageRef, Store, UnitOfWork
 from core.program import Program, Role
 
@@ -229,27 +230,96 @@ async def open_space(
 
 
 class Progress:
-    """One progress message that is updated as work goes on (sent anew where updates fail)."""
+    """One progress message that is updated as work goes on."""
 
-    def __init__(self, port: ChatPort, where: Conversation, total: int) -> None:
-        self._port, self._where, self._total = port, where, total
+    def __init__(self, port: ChatPort, where: Conversation) -> None:
+        self._port, self._where = port, where
         self._message: MessageRef | None = None
 
-    async def show(self, done: int, what: str) -> None:
+    async def show(self, text: str) -> None:
         """Best effort: a progress message that cannot be shown never stops the work."""
-        text = Text(f"⏳ {what}: {done}/{self._total}")
         try:
             if self._message is None:
-                self._message = await self._port.send(self._where, text)
+                self._message = await self._port.send(self._where, Text(text))
             else:
-                await self._port.update(self._message, text)
+                await self._port.update(self._message, Text(text))
         except Exception:
             log.warning("could not show progress on %s", self._port.platform, exc_info=True)
+
+
+class Rounds:
+    """Matching rounds of every program: preview, commit (or finish an interrupted one)."""
+
+    def __init__(
+        self, store: Store, ports: Mapping[str, ChatPort], clock: Clock, command: str
+    ) -> None:
+        self.store, self.ports, self.clock, self.command = store, ports, clock, command
+
+    async def preview(self, program: Program, state_id: int) -> str:
+        async with self.store.transaction() as uow:
+            pool = await build_pool(uow, program, state_id, self.clock.now())
+        result = await run_engine(pool)
+        return render_preview(program, pool, result, self.command)
+
+    async def commit(self, program: Program, state_id: int, progress: Progress | None) -> str:
+        """Finish an interrupted commit, or run a round: record it, open spaces, tell everyone."""
+        async with self.store.transaction() as uow:
+            unfinished = [m.key for m in await uow.matches.list(state_id) if not m.introduced_at]
+        if unfinished:
+            for match_id in unfinished:
+                await self.open_space(program, match_id)
+            return (
+                f"Finished {plural(len(unfinished), 'match', 'matches')} left over from an "
+                f"interrupted commit. Run `{self.command} admin match commit` again for a new "
+                "round."
+            )
+        async with self.store.transaction() as uow:
+            pool = await build_pool(uow, program, state_id, self.clock.now())
+        result = await run_engine(pool)
+        if not result.matches:
+            return "No new matches could be formed this round.\n" + render_preview(
+                program, pool, result, self.command
+            )
+        async with self.store.transaction() as uow:
+            records = await record_round(uow, program, state_id, self.clock.now(), result)
+        total = len(records)
+        if progress:
+            await progress.show(f"⏳ Opening private spaces: 0/{total}")
+        for done, record in enumerate(records, start=1):
+            await self.open_space(program, record.key)
+            if progress and (done == total or done % 10 == 0):
+                await progress.show(f"⏳ Opening private spaces: {done}/{total}")
+        for person in result.unmatched:
+            participant = pool.people.get(person.id)
+            if participant is not None:
+                await self._tell(
+                    participant,
+                    f"The *{program.name}* matching round has run, and you weren't matched this "
+                    f"time. {person.reason} You stay on the waiting list for the next round; "
+                    f"`{self.command} profile` lets you review your answers.",
+                )
+        return (
+            f"✅ Round committed: {plural(total, 'match', 'matches')}, each with a private space "
+            f"and an introduction; {plural(len(result.unmatched), 'person', 'people')} told why "
+            "they weren't matched."
+        )
+
+    async def open_space(self, program: Program, match_id: int) -> None:
+        await open_space(self.store, self.ports, program, match_id, self.clock.now())
+
+    async def _tell(self, participant: Participant, text: str) -> None:
+        try:
+            await self.ports[participant.user.platform].send(
+                Conversation.dm(participant.user), Text(text)
+            )
+        except Exception:  # one unreachable person must not stop the round
+            log.warning("could not tell participant %s", participant.id, exc_info=True)
 
 
 __all__ = [
     "Pool",
     "Progress",
+    "Rounds",
     "build_pool",
     "introduction",
     "open_space",

@@ -12,11 +12,10 @@ from core import engagement_chat, requests
 from core.answers import describe_answer
 from core.clock import Clock
 from core.commands import VERB_NAMES, help_text
-from core.content import Choice, Content, Prompt, Reply, Text, plural
+from core.content import Choice, Content, Prompt, Reply
 from core.context import Context
 from core.domain import Health, Participant, ParticipantStatus
 from core.durations import InvalidDuration, describe_duration, parse_duration
-from core.engagement import match_health, plan_resume
 from core.events import (
     ChoiceSelected,
     CommandInvoked,
@@ -25,18 +24,13 @@ from core.events import (
     MessageSeen,
     TextReceived,
 )
+from core.health import match_health
 from core.identity import Conversation, ConversationKind, SpaceRef
 from core.onboarding import PROFILE_FORM, Onboarding, form_for
+from core.planning import plan_resume, schedule_round
 from core.ports import ChatPort, Store, UnitOfWork
 from core.program import Program, Role
-from core.rounds import (
-    Progress,
-    build_pool,
-    open_space,
-    record_round,
-    render_preview,
-    run_engine,
-)
+from core.rounds import Progress, Rounds
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +61,7 @@ class MentorBot:
         self.clock = clock
         self.command = command
         self.onboarding = Onboarding()
+        self.rounds = Rounds(store, ports, clock, command)
         self._verbs: dict[str, Handler] = {
             "join": self._join,
             "profile": self._profile,
@@ -452,8 +447,12 @@ class MentorBot:
             return Reply().say(f"Enrolment for *{ctx.program.name}* is now {enrolment_word(ctx)}.")
         if sub == "match":
             action = args[1].lower() if len(args) > 1 else ""
+            if action == "schedule":
+                return await self._schedule_round(ctx, args[2:])
             if action not in ("preview", "commit"):
-                return Reply().say(f"Use `{self.command} admin match preview` or `… commit`.")
+                return Reply().say(
+                    f"Use `{self.command} admin match preview`, `… commit` or `… schedule 48h`."
+                )
             return await self._admin_match(ctx, action)
         if sub in ADMIN_NOT_YET:
             return Reply().say(f"`admin {sub}` is not available in this version yet.")
@@ -481,62 +480,32 @@ class MentorBot:
         ctx.after_commit(lambda: self._commit(program, state_id, where, port))
         return Reply()
 
+    async def _schedule_round(self, ctx: Context, args: tuple[str, ...]) -> Reply:
+        """Announce a round now and run it later, so people can pause before it."""
+        try:
+            delay = parse_duration("".join(args)) if args else None
+        except InvalidDuration as error:
+            return Reply().say(str(error))
+        if delay is None:
+            return Reply().say(f"Say when: `{self.command} admin match schedule 48h`.")
+        runs_at = ctx.now + delay
+        await schedule_round(ctx.uow, ctx.state_id, ctx.user, runs_at, ctx.now)
+        return Reply().say(
+            f"📣 The next *{ctx.program.name}* round runs on {runs_at:%a %d %b %H:%M} UTC. "
+            "Everyone waiting for a match is told now, so they can pause if they'd rather sit "
+            "it out; I'll send you the result."
+        )
+
     async def _preview(self, program: Program, state_id: int) -> Reply:
-        async with self.store.transaction() as uow:
-            pool = await build_pool(uow, program, state_id, self.clock.now())
-        result = await run_engine(pool)
-        return Reply().say(render_preview(program, pool, result, self.command))
+        return Reply().say(await self.rounds.preview(program, state_id))
 
     async def _commit(
         self, program: Program, state_id: int, where: Conversation, port: ChatPort
     ) -> Reply:
-        """Finish an interrupted commit, or run a round: record it, open spaces, tell everyone."""
-        async with self.store.transaction() as uow:
-            unfinished = [m.key for m in await uow.matches.list(state_id) if not m.introduced_at]
-        if unfinished:
-            for match_id in unfinished:
-                await self._open_space(program, match_id)
-            return Reply().say(
-                f"Finished {plural(len(unfinished), 'match', 'matches')} left over from an "
-                "interrupted commit. "
-                f"Run `{self.command} admin match commit` again for a new round."
-            )
-        async with self.store.transaction() as uow:
-            pool = await build_pool(uow, program, state_id, self.clock.now())
-        result = await run_engine(pool)
-        if not result.matches:
-            return Reply().say(
-                "No new matches could be formed this round.\n"
-                + render_preview(program, pool, result, self.command)
-            )
-        async with self.store.transaction() as uow:
-            records = await record_round(uow, program, state_id, self.clock.now(), result)
-        progress = Progress(port, where, len(records))
-        await progress.show(0, "Opening private spaces")
-        for done, record in enumerate(records, start=1):
-            await self._open_space(program, record.key)
-            if done == len(records) or done % 10 == 0:
-                await progress.show(done, "Opening private spaces")
-        for person in result.unmatched:
-            participant = pool.people.get(person.id)
-            if participant is not None:
-                await self._deliver(
-                    self.ports[participant.user.platform],
-                    Conversation.dm(participant.user),
-                    Text(
-                        f"The *{program.name}* matching round has run, and you weren't matched "
-                        f"this time. {person.reason} You stay on the waiting list for the next "
-                        f"round; `{self.command} profile` lets you review your answers."
-                    ),
-                )
-        return Reply().say(
-            f"✅ Round committed: {plural(len(records), 'match', 'matches')}, each with a private "
-            f"space and an introduction; {plural(len(result.unmatched), 'person', 'people')} "
-            "told why they weren't matched."
-        )
+        return Reply().say(await self.rounds.commit(program, state_id, Progress(port, where)))
 
     async def _open_space(self, program: Program, match_id: int) -> Reply:
-        await open_space(self.store, self.ports, program, match_id, self.clock.now())
+        await self.rounds.open_space(program, match_id)
         return Reply()
 
     async def _admin_status(self, ctx: Context) -> Reply:

@@ -97,7 +97,7 @@ class Harness:
     def __init__(self, bot: MentorBot, port: FakeChat, clock: ManualClock) -> None:
         self.bot, self.port, self.clock = bot, port, clock
         self.last: dict[str, Content] = {}
-        self.engagement = Engagement(bot.store, bot.ports, bot.programs, clock)
+        self.engagement = Engagement(bot.store, bot.ports, bot.programs, clock, bot.rounds)
         # one delivery at a time: the in-memory SQLite store has a single connection
         self.dispatcher = Dispatcher(
             bot.store,

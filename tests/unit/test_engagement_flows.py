@@ -9,7 +9,7 @@ from harness import Harness, enrol, live, tick
 
 from core.content import Prompt
 from core.domain import GoalProgress, Health, MatchStatus, ParticipantStatus, RequestStatus
-from core.engagement import match_health
+from core.health import match_health
 
 CHECKIN_DAYS = 14  # the bundled program's cadence
 NUDGE_DAYS = 10
@@ -214,3 +214,24 @@ async def test_checkins_wait_for_the_morning(harness: Harness) -> None:
     harness.advance(timedelta(hours=6))  # 16:00 UTC = 08:00 in Los Angeles (PST)
     await tick(harness)
     assert len(harness.prompts_in(space.space_id)) == 1
+
+
+async def test_a_scheduled_round_is_announced_then_runs(harness: Harness) -> None:
+    await enrol(harness, "ana")
+    await enrol(harness, "ben", "mentor")
+    await enrol(harness, "cy")
+    assert "Only coordinators" in await harness.say("ana", "/mentor admin match schedule 2d")
+    assert "not a duration" in await harness.say("coordinator", "/mentor admin match schedule x")
+    scheduled = await harness.say("coordinator", "/mentor admin match schedule 2d")
+    assert "The next *Mentoring Circle* round runs on Wed 04 Mar 09:00 UTC" in scheduled
+    await tick(harness)
+    for name in ("ana", "ben", "cy"):
+        assert any("Heads-up: the next" in t for t in harness.to(name)), name
+    await harness.say("cy", "/mentor pause 1w")  # Cy sits this round out
+    await live(harness, 1.5)
+    assert harness.port.spaces == []
+    await live(harness, 1)
+    (summary,) = [t for t in harness.to("coordinator") if "scheduled" in t]
+    assert "Round committed: 1 match" in summary
+    assert any("You are paused" in t for t in harness.to("cy"))
+    assert len(harness.port.spaces) == 1
