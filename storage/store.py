@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.ports import (
     CycleRepository,
+    EngagementRepository,
     Locks,
     MatchRepository,
     OnboardingRepository,
@@ -18,6 +19,7 @@ from core.ports import (
     WorkspaceRepository,
 )
 from core.reminders import ReminderRepository
+from storage.engagement_repositories import SqlEngagementRepository
 from storage.match_repositories import (
     SqlCycleRepository,
     SqlLocks,
@@ -47,6 +49,7 @@ class SqlUnitOfWork:
         self.matches: MatchRepository = SqlMatchRepository(session)
         self.requests: RequestRepository = SqlRequestRepository(session)
         self.reminders: ReminderRepository = SqlReminderRepository(session, dialect)
+        self.engagement: EngagementRepository = SqlEngagementRepository(session, dialect)
         self.locks: Locks = SqlLocks(session, dialect)
 
 
