@@ -14,7 +14,7 @@ from core.clock import Clock
 from core.commands import VERB_NAMES, help_text
 from core.content import Choice, Content, Prompt, Reply
 from core.context import Context
-from core.domain import Health, Participant, ParticipantStatus
+from core.domain import Health, MatchStatus, Participant, ParticipantStatus
 from core.durations import InvalidDuration, describe_duration, parse_duration
 from core.events import (
     ChoiceSelected,
@@ -365,12 +365,12 @@ class MentorBot:
         participant = await self._participant(ctx)
         if participant is None or participant.status is ParticipantStatus.LEFT:
             return Reply().say(f"You're not enrolled in *{ctx.program.name}*.")
-        return Reply().say(
-            Prompt(
-                ctx.prompt_id("leave"),
-                f"Leave *{ctx.program.name}*? You won't be matched or contacted any more.",
-                (Choice("yes", "Yes, leave"), Choice("no", "No, stay")),
-            )
+        return _confirm(
+            ctx,
+            "leave",
+            f"Leave *{ctx.program.name}*? You won't be matched or contacted any more.",
+            yes="Yes, leave",
+            no="No, stay",
         )
 
     async def _confirm_leave(
@@ -383,6 +383,7 @@ class MentorBot:
         participant.status = ParticipantStatus.LEFT
         await ctx.uow.participants.save(participant)
         await ctx.uow.onboarding.delete(participant.key)
+        await ctx.uow.reminders.cancel(participant_id=participant.key)
         return Reply().say(
             f"You've left *{ctx.program.name}*. Your profile is kept in case you come back "
             f"(`{self.command} join`); `{self.command} forget-me` deletes it for good."
@@ -406,6 +407,25 @@ class MentorBot:
             and participant.policy_accepted_at.isoformat(),
             "answers": participant.answers,
             "unfinished_answers": session.draft if session else {},
+            "matches": [
+                {
+                    "since": m.created_at.isoformat(),
+                    "status": m.status.value,
+                    "why": m.explanation,
+                    "goals": [
+                        {"goal": g.text, "progress": g.progress.value}
+                        for g in await ctx.uow.engagement.goals(m.key)
+                        if g.participant_id == participant.key
+                    ],
+                }
+                for m in await ctx.uow.matches.for_participant(
+                    participant.key, (MatchStatus.ACTIVE, MatchStatus.ENDED)
+                )
+            ],
+            "feedback": [
+                {"kind": f.kind, "rating": f.rating, "comment": f.comment}
+                for f in await ctx.uow.engagement.feedback_of(participant.key)
+            ],
         }
         return Reply().say(
             "Everything I store about you:\n```\n" + json.dumps(record, indent=2) + "\n```"
@@ -414,12 +434,12 @@ class MentorBot:
     async def _forget_me(self, ctx: Context, args: tuple[str, ...]) -> Reply:
         if await self._participant(ctx) is None:
             return Reply().say(f"I store nothing about you in *{ctx.program.name}*.")
-        return Reply().say(
-            Prompt(
-                ctx.prompt_id("forget"),
-                f"Delete your profile and answers in *{ctx.program.name}*? This cannot be undone.",
-                (Choice("yes", "Yes, delete everything"), Choice("no", "No, keep it")),
-            )
+        return _confirm(
+            ctx,
+            "forget",
+            f"Delete your profile and answers in *{ctx.program.name}*? This cannot be undone.",
+            yes="Yes, delete everything",
+            no="No, keep it",
         )
 
     async def _confirm_forget(
@@ -549,3 +569,10 @@ class MentorBot:
 
 def enrolment_word(ctx: Context) -> str:
     return "open" if ctx.state.enrolment_open else "closed"
+
+
+def _confirm(ctx: Context, kind: str, question: str, *, yes: str, no: str) -> Reply:
+    """A yes/no question whose answer comes back as a `<program>:<kind>` choice."""
+    return Reply().say(
+        Prompt(ctx.prompt_id(kind), question, (Choice("yes", yes), Choice("no", no)))
+    )
