@@ -40,10 +40,28 @@ def _keys(block: np.ndarray, tiebreak: np.ndarray, span: int) -> np.ndarray:
     return key
 
 
-def top_per_row(block: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
-    """Best `keep` columns of each row, ordered by (points desc, column asc); -1 if infeasible."""
+SPREAD = 2654435761
+"""Multiplier of the tie-break rotation (Knuth's multiplicative hash)."""
+
+
+def rotation(first: int, n: int) -> int:
+    """The column a block whose first row is `first` prefers among equal points.
+
+    Scores take few distinct values, so a mentee has many equally good mentors. Breaking every
+    tie towards the lowest column would send every similar mentee to the same few mentors and
+    leave the first flow far from a full matching; rotating the preference per block spreads
+    them, deterministically.
+    """
+    return (first * SPREAD) % n if n else 0
+
+
+def top_per_row(block: np.ndarray, keep: int, start: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Best `keep` columns of each row, by points desc, then columns from `start` on, cyclically.
+
+    -1 past a row's feasible columns.
+    """
     n = block.shape[1]
-    key = _keys(block, n - np.arange(n), n + 1)
+    key = _keys(block, n - (np.arange(n) - start) % n, n + 1)
     if keep < n:
         part = np.argpartition(key, n - keep, axis=1)[:, n - keep :]
     else:
@@ -72,13 +90,14 @@ def collect_candidates(
     if n_r and n_e:
         for rows, block in scorer.blocks():
             feasible[rows] = np.count_nonzero(block >= 0, axis=1)
-            index[rows], points[rows] = top_per_row(block, keep)
+            index[rows], points[rows] = top_per_row(block, keep, rotation(int(rows[0]), n_r))
             done += len(rows)
             if progress:
                 progress("scoring", done, n_e + n_r)
         for cols, block in scorer.column_blocks():
             mentor_feasible[cols] = np.count_nonzero(block >= 0, axis=1)
-            mentor_index[:, cols] = top_per_row(block, per_mentor)[0].T
+            top = top_per_row(block, per_mentor, rotation(int(cols[0]), n_e))[0]
+            mentor_index[:, cols] = top.T
             done += len(cols)
             if progress:
                 progress("scoring", done, n_e + n_r)

@@ -16,7 +16,7 @@ import numpy as np
 from core.program import Mode, Role
 
 from .encode import RuleTable, build_rule, choose_scale, matched_rules, points_dtype
-from .fused import FusedTable, fuse, plan
+from .fused import FUSED_LIMIT, FusedTable, fuse, plan
 from .model import Candidate, MatchInput
 
 FORBIDDEN = -1
@@ -45,6 +45,7 @@ class Scorer:
         *,
         block_cells: int = DEFAULT_BLOCK_CELLS,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
+        fused_cells: int = FUSED_LIMIT,
     ) -> None:
         program = data.program
         people = sorted(data.candidates, key=lambda c: c.id)
@@ -69,7 +70,7 @@ class Scorer:
             for q, p, r in specs
         ]
         self.fused: list[FusedTable] = [
-            fuse(self.rules, self.dtype, group) for group in plan(self.rules)
+            fuse(self.rules, self.dtype, group) for group in plan(self.rules, fused_cells)
         ]
         self._mentor_codes = [table.mentor.codes.astype(np.intp) for table in self.fused]
         self._loose = [rule for rule in self.rules if rule.points is None]
@@ -83,6 +84,11 @@ class Scorer:
         cells = len(self.mentees) * len(self.mentors)
         self._cache_ok = cells * np.dtype(self.dtype).itemsize <= cache_bytes
         self._cache: np.ndarray | None = None
+
+    @property
+    def loose(self) -> bool:
+        """Some rule has no table (its answer grid is too large), so no fused bound exists."""
+        return bool(self._loose)
 
     @property
     def n_mentees(self) -> int:
