@@ -4,11 +4,11 @@
    index) and the number of feasible mentors; the flow starts on the best `k` of them.
 2. After each solve, mentor prices v and mentee utilities u (see `flow`) are computed. A pair
    outside the flow can improve the solution only if bonus + points − v_j > u_i ("positive
-   reduced cost"). Stored arcs are checked directly; for a mentee whose store is incomplete,
-   every unstored pair has points ≤ the lowest stored points, so the row is re-scored only when
-   lowest_stored − min(v) > u_i − bonus. Violating pairs (the best `k` per row) are added and
-   the flow is solved again. When no pair violates, (u, v) is dual feasible for the whole pool
-   and the solution is proven optimal.
+   reduced cost"). `pricing` bounds max_j (points_ij − v_j) for every row exactly from the
+   fused tables and re-scores only the rows whose bound exceeds u_i (without tables for every
+   rule, it falls back to a bound from the stored candidates). Violating pairs (the best `k`
+   per row) are added and the flow is solved again. When no pair violates, (u, v) is dual
+   feasible for the whole pool and the solution is proven optimal.
 3. Every round reports the gap: Σ_i (max over all pairs of reduced utility − u_i), which is the
    dual bound minus the objective, as a fraction of the total points (an extra match counts as
    the bonus, so an unproven match count shows as a large gap).

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 from conftest import AT, TEST_PROGRAM, mentee, mentor, round_input
 from test_matching_optimality import random_pool
 
 from core.matching import explain, match, suggest
+from core.matching.groups import _reassign, _seed, replace_capacities
+from core.matching.scoring import Scorer
 from core.program import Program, parse_program
 
 
@@ -70,3 +73,43 @@ def test_unmatched_mentor_is_told_why(program: Program) -> None:
     reasons = {u.id: u.reason for u in match(round_input(program, people)).unmatched}
     assert "fits them better" in reasons["cy"]
     assert "No mentee in this round passes the required rules" in reasons["di"]
+
+
+def test_group_cohorts_respect_each_mentors_capacity() -> None:
+    program = group_program(2, 6)
+    people = random_pool(11, n_mentees=40, n_mentors=12)
+    result = match(round_input(program, people))
+    capacity = {p.id: p.capacity for p in people if p.is_mentor}
+    assert result.matches
+    for cohort in result.matches:
+        assert len(cohort.mentees) <= capacity[cohort.mentors[0]]
+
+
+def test_group_search_is_deterministic_and_bounded() -> None:
+    program = group_program(3, 5)
+    people = random_pool(8, n_mentees=60, n_mentors=18)
+    first = match(round_input(program, people))
+    assert first.to_json() == match(round_input(program, list(reversed(people)))).to_json()
+    groups = first.to_dict()["stats"]["groups"]
+    assert groups["score"] >= groups["seed_score"] - 1e-6
+    assert groups["upper_bound"] >= groups["score"] - 1e-6
+    total = sum(m.score for m in first.matches)
+    assert abs(total - groups["score"]) < 1e-3
+
+
+def test_best_mentor_per_cohort_is_an_optimal_assignment() -> None:
+    program = group_program(2, 4)
+    scorer = Scorer(round_input(program, random_pool(4, n_mentees=12, n_mentors=6)))
+    capped = replace_capacities(scorer, np.minimum(scorer.capacities, 3))
+    scores = np.concatenate([b for _, b in capped.blocks()]).astype(np.float64)
+    e = int(np.argmax((scores >= 0).sum(axis=1)))  # a mentee with several feasible mentors
+    usable = np.nonzero((scores[e] >= 0) & (capped.capacities > 0))[0]
+    worst = int(usable[np.argmin(scores[e, usable])])
+    best = int(usable[np.argmax(scores[e, usable])])
+    assert scores[e, worst] < scores[e, best]
+    mentor_of = np.full(scorer.n_mentees, -1)
+    assert _reassign(_seed(capped, mentor_of, 1), capped) == 0  # no cohort, nothing to change
+    mentor_of[e] = worst
+    state = _seed(capped, mentor_of, 1)
+    assert _reassign(state, capped) == 1
+    assert state.mentor.tolist() == [best]
