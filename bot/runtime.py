@@ -71,7 +71,7 @@ async def run(
     log.info("mentorbot running: adapters=%s programs=%s", ",".join(names), len(app.programs))
     try:
         if slack is not None:
-            slack.handler, slack.programs = app.bot.handle, app.programs
+            slack.handler, slack.standing = app.bot.handle, app.bot.standing
             if slack.config.oauth:
                 slack.installations = SqlInstallationStore(
                     app.engine, settings.slack_client_id or ""

@@ -6,6 +6,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from core import engagement_chat, requests
@@ -25,7 +26,7 @@ from core.events import (
     TextReceived,
 )
 from core.health import match_health
-from core.identity import Conversation, ConversationKind, SpaceRef
+from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
 from core.onboarding import PROFILE_FORM, Onboarding, form_for
 from core.planning import plan_resume, schedule_round
 from core.ports import ChatPort, Store, UnitOfWork
@@ -99,6 +100,23 @@ class MentorBot:
                     log.exception("follow-up work of %s failed", type(event).__name__)
                     reply.say(FAILURE)
         return reply
+
+    async def standing(self, user: PlatformUser) -> Standing:
+        """Whether a person is enrolled in any program, and whether they coordinate one
+        (for adapters' home screens, which show different things to each)."""
+        port = self.ports[user.platform]
+        async with self.store.transaction() as uow:
+            workspace = await uow.workspaces.ensure(user.platform, user.workspace_id)
+            enrolled = False
+            for program in self.programs.values():
+                state = await uow.programs.ensure(workspace, program.id)
+                person = await uow.participants.find(state.id, user)
+                active = (ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)
+                enrolled = enrolled or (person is not None and person.status in active)
+        coordinator = any(user.user_id in p.coordinators for p in self.programs.values())
+        if not coordinator:
+            coordinator = (await port.user_info(user)).is_admin
+        return Standing(enrolled=enrolled, coordinator=coordinator)
 
     async def _dispatch(self, uow: UnitOfWork, event: Event, turn: list[Context]) -> Reply:
         if isinstance(event, CommandInvoked):
@@ -569,6 +587,12 @@ class MentorBot:
 
 def enrolment_word(ctx: Context) -> str:
     return "open" if ctx.state.enrolment_open else "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    enrolled: bool
+    coordinator: bool
 
 
 def _confirm(ctx: Context, kind: str, question: str, *, yes: str, no: str) -> Reply:

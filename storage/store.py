@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,6 +22,7 @@ from core.ports import (
 )
 from core.reminders import ReminderRepository
 from storage.engagement_repositories import SqlEngagementRepository
+from storage.engine import is_memory_sqlite
 from storage.match_repositories import (
     SqlCycleRepository,
     SqlLocks,
@@ -65,6 +68,12 @@ class SqlStore:
         # expire_on_commit=False: rows are converted to dataclasses inside the transaction, and
         # nothing should lazily hit the database after it.
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # An in-memory SQLite database is one shared connection: transactions must take turns.
+        self._turns = asyncio.Lock() if is_memory_sqlite(engine.url) else None
+        self._holder: asyncio.Task[object] | None = None
+
+    def _release(self) -> None:
+        self._holder = None
 
     @property
     def engine(self) -> AsyncEngine:
@@ -73,7 +82,15 @@ class SqlStore:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
         """Commits when the block exits normally, rolls back when it raises."""
-        async with self._sessions() as session, session.begin():
+        async with contextlib.AsyncExitStack() as stack:
+            if self._turns is not None:
+                if self._holder is not None and self._holder is asyncio.current_task():
+                    raise RuntimeError("a transaction inside a transaction would wait forever")
+                await stack.enter_async_context(self._turns)
+                self._holder = asyncio.current_task()
+                stack.callback(self._release)
+            session = await stack.enter_async_context(self._sessions())
+            await stack.enter_async_context(session.begin())
             yield SqlUnitOfWork(session, self._engine.dialect.name)
 
 

@@ -39,7 +39,7 @@ from adapters.slack.port import SlackPort, SlackPortError
 from core.content import Content, Form, Reply, Text
 from core.events import CommandInvoked, Event, FormSubmitted, TextReceived
 from core.identity import Conversation, PlatformUser
-from core.program import Program
+from core.service import Standing
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class SlackAdapter:
 
     config: SlackConfig
     handler: Handler | None = None
-    programs: Sequence[Program] = ()
+    standing: Callable[[PlatformUser], Awaitable[Standing]] | None = None
     installations: AsyncInstallationStore | None = None
     oauth_states: AsyncOAuthStateStore | None = None
     port: SlackPort = field(init=False)
@@ -549,13 +549,13 @@ class SlackAdapter:
 
     # --- App Home -----------------------------------------------------------------------------
 
-    async def is_coordinator(self, user: PlatformUser) -> bool:
-        if any(user.user_id in program.coordinators for program in self.programs):
-            return True
+    async def _standing(self, user: PlatformUser) -> Standing:
+        if self.standing is None:
+            raise RuntimeError("the Slack adapter is not connected to mentorbot")
         try:
-            return (await self.port.user_info(user)).is_admin
-        except (SlackApiError, SlackPortError):
-            return False
+            return await self.standing(user)
+        except (SlackApiError, SlackPortError):  # users.info failed: show the personal part
+            return Standing(enrolled=True, coordinator=False)
 
     async def publish_home(self, client: AsyncWebClient, user: PlatformUser) -> None:
         """Build the Home tab from core's own `status`, `profile` and `admin status` replies."""
@@ -565,10 +565,10 @@ class SlackAdapter:
             reply, _ = await self._run(CommandInvoked(user, dm, verb, args))
             return [c for c in reply.messages if not isinstance(c, Form)]
 
+        standing = await self._standing(user)
         status = await ask("status")
-        enrolled = not any("not enrolled" in getattr(c, "body", "") for c in status)
-        profile = await ask("profile") if enrolled else []
-        coordinator = await ask("admin", "status") if await self.is_coordinator(user) else None
+        profile = await ask("profile") if standing.enrolled else []
+        coordinator = await ask("admin", "status") if standing.coordinator else None
         view = home_view(HomeData(status, profile, coordinator, self.config.command))
         try:
             await client.views_publish(user_id=user.user_id, view=view)

@@ -113,3 +113,22 @@ async def test_requests(store: SqlStore) -> None:
         missing = MentorRequest(state, cy, ben, T0, T0, id=9999)
         with pytest.raises(LookupError):
             await uow.requests.save(missing)
+
+
+async def test_an_in_memory_store_takes_transactions_in_turn(memory_store: SqlStore) -> None:
+    """One shared connection: concurrent transactions wait; a nested one fails loudly."""
+    order: list[str] = []
+
+    async def work(name: str) -> None:
+        async with memory_store.transaction() as uow:
+            order.append(f"{name} in")
+            await uow.workspaces.ensure("fake", name)
+            await asyncio.sleep(0.01)
+            order.append(f"{name} out")
+
+    await asyncio.gather(work("a"), work("b"))
+    assert order in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])
+    async with memory_store.transaction():
+        with pytest.raises(RuntimeError, match="inside a transaction"):
+            async with memory_store.transaction():
+                pass

@@ -43,8 +43,9 @@ async def test_checkins_arrive_in_the_space_and_answers_are_recorded(harness: Ha
     assert [c.label for c in checkin.choices] == ["Yes", "Not yet", "Rain check"]
     assert "Great" in await harness.click("ana", "yes", prompt_id=checkin.id)
     assert "ask again in 3 days" in await harness.click("ben", "rain_check", prompt_id=checkin.id)
+    match = await the_match(harness)
     async with harness.bot.store.transaction() as uow:
-        answers = await uow.engagement.checkins((await the_match(harness)).key)
+        answers = await uow.engagement.checkins(match.key)
     assert {(c.participant_id, c.answer.value) for c in answers} == {
         (1, "yes"),
         (2, "rain_check"),
@@ -79,8 +80,9 @@ async def test_goals_are_set_and_followed_in_checkins(harness: Harness) -> None:
         "🎯 How is the goal “Lead a project” going?",
     ]
     assert "under way" in await harness.click("ana", "under_way", prompt_id=goal_prompts[0].id)
+    match = await the_match(harness)
     async with harness.bot.store.transaction() as uow:
-        goals = await uow.engagement.goals((await the_match(harness)).key)
+        goals = await uow.engagement.goals(match.key)
     assert [g.progress for g in goals] == [
         GoalProgress.UNDER_WAY,
         GoalProgress.NOT_STARTED,
@@ -104,9 +106,10 @@ async def test_a_silent_pair_is_nudged_then_flagged_at_risk(harness: Harness) ->
     admin = await harness.say("coordinator", "/mentor admin status")
     assert "matches: 0 active, 0 quiet, 1 at risk" in admin
     await harness.in_room("ana", space, "Sorry, busy weeks! Coffee on Friday?")
+    match = await the_match(harness)
     async with harness.bot.store.transaction() as uow:
         program = harness.bot.default_program
-        health = await match_health(uow, program, await the_match(harness), harness.clock.now())
+        health = await match_health(uow, program, match, harness.clock.now())
     assert health is Health.ACTIVE
     await live(harness, NUDGE_DAYS * 2 + NUDGE_DAYS // 2)  # checks run every N/2 days
     assert len([t for t in harness.to("coordinator") if "*at risk*" in t]) == 2  # a new spell

@@ -102,8 +102,8 @@ async def test_earlier_pairs_are_not_matched_again(harness: Harness) -> None:
     await enrol(harness, "ana")
     await enrol(harness, "ben", "mentor")
     await harness.say("coordinator", "/mentor admin match commit")
+    (found,) = await matches(harness)
     async with harness.bot.store.transaction() as uow:
-        (found,) = await uow.matches.list((await matches(harness))[0].program_state_id)
         found.status = MatchStatus.ENDED
         found.ended_at = harness.clock.now()
         await uow.matches.save(found)

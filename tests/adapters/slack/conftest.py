@@ -165,7 +165,7 @@ async def stack(
         SlackConfig(bot_token=BOT_TOKEN, signing_secret=SECRET, api_base_url=fake.base_url, port=0)
     )
     ports[adapter.platform] = adapter.port
-    adapter.handler, adapter.programs = bot.handle, programs
+    adapter.handler, adapter.standing = bot.handle, bot.standing
     await adapter.start()
     async with aiohttp.ClientSession() as session:
         url = f"http://127.0.0.1:{adapter.bound_port}/slack/events"
