@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from core import engagement_chat, requests
+from core import admin, engagement_chat, requests
 from core.answers import describe_answer
 from core.clock import Clock
 from core.commands import VERB_NAMES, help_text
 from core.content import Choice, Content, Prompt, Reply
 from core.context import Context
-from core.domain import Health, MatchStatus, Participant, ParticipantStatus
+from core.domain import MatchStatus, Participant, ParticipantStatus
 from core.durations import InvalidDuration, describe_duration, parse_duration
+from core.engagement import Outgoing, end_match
 from core.events import (
     ChoiceSelected,
     CommandInvoked,
@@ -36,8 +36,6 @@ from core.rounds import Progress, Rounds
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Context, tuple[str, ...]], Awaitable[Reply]]
-NOT_YET: frozenset[str] = frozenset()
-ADMIN_NOT_YET = frozenset({"stats", "export", "end-match", "broadcast"})
 FAILURE = (
     "Sorry — something went wrong on my side and nothing was changed. "
     "Your earlier answers are safe; please try again in a moment."
@@ -178,8 +176,6 @@ class MentorBot:
         handler = self._verbs.get(event.verb)
         if handler is not None:
             return await handler(ctx, args)
-        if event.verb in NOT_YET:
-            return Reply().say(f"`{event.verb}` is not available in this version yet.")
         unknown = None if event.verb in VERB_NAMES else event.verb
         return Reply().say(
             help_text(self.command, coordinator=await self._is_coordinator(ctx), unknown=unknown)
@@ -402,6 +398,10 @@ class MentorBot:
         await ctx.uow.participants.save(participant)
         await ctx.uow.onboarding.delete(participant.key)
         await ctx.uow.reminders.cancel(participant_id=participant.key)
+        out = Outgoing()
+        for found in await ctx.uow.matches.for_participant(participant.key):
+            await end_match(ctx.uow, ctx.program, found, ctx.now, out)
+        self._send_later(ctx, out)
         return Reply().say(
             f"You've left *{ctx.program.name}*. Your profile is kept in case you come back "
             f"(`{self.command} join`); `{self.command} forget-me` deletes it for good."
@@ -478,11 +478,23 @@ class MentorBot:
             )
         sub = args[0].lower() if args else "status"
         if sub == "status":
-            return await self._admin_status(ctx)
+            return await admin.status(ctx)
+        if sub == "stats":
+            return await admin.stats(ctx)
+        if sub == "export":
+            return await admin.export(ctx)
+        if sub == "broadcast":
+            return await admin.broadcast(ctx, " ".join(args[1:]))
+        if sub == "end-match":
+            reply, out = await admin.end(ctx, args[1] if len(args) > 1 else "")
+            self._send_later(ctx, out)
+            return reply
         if sub in ("open", "close"):
             ctx.state.enrolment_open = sub == "open"
             await ctx.uow.programs.save(ctx.state)
-            return Reply().say(f"Enrolment for *{ctx.program.name}* is now {enrolment_word(ctx)}.")
+            return Reply().say(
+                f"Enrolment for *{ctx.program.name}* is now {admin.enrolment_word(ctx)}."
+            )
         if sub == "match":
             action = args[1].lower() if len(args) > 1 else ""
             if action == "schedule":
@@ -492,8 +504,6 @@ class MentorBot:
                     f"Use `{self.command} admin match preview`, `… commit` or `… schedule 48h`."
                 )
             return await self._admin_match(ctx, action)
-        if sub in ADMIN_NOT_YET:
-            return Reply().say(f"`admin {sub}` is not available in this version yet.")
         return Reply().say(help_text(self.command, coordinator=True, unknown=f"admin {sub}"))
 
     async def _goals(self, ctx: Context, args: tuple[str, ...]) -> Reply:
@@ -546,47 +556,18 @@ class MentorBot:
         await self.rounds.open_space(program, match_id)
         return Reply()
 
-    async def _admin_status(self, ctx: Context) -> Reply:
-        people = await ctx.uow.participants.list(ctx.state_id)
-        counts: Counter[tuple[str, str]] = Counter()
-        for person in people:
-            status = "paused" if person.is_paused(ctx.now) else person.status.value
-            if person.status is ParticipantStatus.PAUSED and not person.is_paused(ctx.now):
-                status = "active"
-            for role in person.roles or {None}:
-                counts[(role.value if role else "undecided", status)] += 1
-        capacity = sum(
-            p.capacity
-            for p in people
-            if Role.MENTOR in p.roles and p.status is ParticipantStatus.ACTIVE
-        )
-
-        def line(role: str) -> str:
-            parts = [f"{counts[(role, s)]} {s}" for s in ("active", "paused", "onboarding")]
-            return f"• {role}s: " + ", ".join(parts)
-
-        onboarding = sum(1 for p in people if p.status is ParticipantStatus.ONBOARDING)
-        health: Counter[str] = Counter()
-        for found in await ctx.uow.matches.list(ctx.state_id):
-            health[(await match_health(ctx.uow, ctx.program, found, ctx.now)).value] += 1
-        matches = ", ".join(f"{health[h.value]} {h.value}" for h in Health)
-        return Reply().say(
-            "\n".join(
-                [
-                    f"*{ctx.program.name}* — enrolment {enrolment_word(ctx)}",
-                    line("mentee"),
-                    line("mentor"),
-                    f"• mentee places offered by active mentors: {capacity}",
-                    f"• part-way through joining: {onboarding}",
-                    f"• matches: {matches}",
-                    f"• left: {sum(1 for p in people if p.status is ParticipantStatus.LEFT)}",
-                ]
-            )
-        )
+    def _send_later(self, ctx: Context, out: Outgoing) -> None:
+        """Messages and space archiving decided in this event, done once it has committed."""
+        for to, content in out.messages:
+            ctx.notify(Conversation.dm(to) if isinstance(to, PlatformUser) else to, content)
+        for space in out.archive:
+            port = self.ports[space.platform]
+            ctx.after_commit(lambda port=port, space=space: _archive(port, space))
 
 
-def enrolment_word(ctx: Context) -> str:
-    return "open" if ctx.state.enrolment_open else "closed"
+async def _archive(port: ChatPort, space: SpaceRef) -> Reply:
+    await port.archive_space(space)
+    return Reply()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,87 @@
+"""Coordinator verbs: stats, export, end-match, broadcast; and leaving while matched."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from harness import Harness, enrol, live, tick
+
+from core.content import Prompt
+from core.domain import MatchStatus
+
+
+async def matched(harness: Harness) -> str:
+    await enrol(harness, "ana")
+    await enrol(harness, "ben", "mentor")
+    await harness.say("coordinator", "/mentor admin match commit")
+    (space,) = harness.port.spaces
+    return space.space_id
+
+
+async def status_of_match(harness: Harness) -> MatchStatus:
+    async with harness.bot.store.transaction() as uow:
+        state = (await uow.programs.all())[0]
+        (found,) = await uow.matches.list(state.id, (MatchStatus.ACTIVE, MatchStatus.ENDED))
+    return found.status
+
+
+async def test_stats_show_each_match(harness: Harness) -> None:
+    assert "no active matches" in await harness.say("coordinator", "/mentor admin stats")
+    space = await matched(harness)
+    await harness.say("ana", "/mentor goals add Give a talk")
+    await live(harness, 15)
+    (checkin,) = [p for p in harness.prompts_in(space) if ":checkin:" in p.id]
+    await harness.click("ana", "yes", prompt_id=checkin.id)
+    stats = await harness.say("coordinator", "/mentor admin stats")
+    assert "1 active match" in stats
+    assert "#1 Ben & Ana — active" in stats
+    assert "met at 1 of 1 check-ins; goals 0/1 done" in stats
+    assert "Only coordinators" in await harness.say("ana", "/mentor admin stats")
+
+
+async def test_export_is_csv_with_labels(harness: Harness) -> None:
+    await enrol(harness, "ana")
+    export = await harness.say("coordinator", "/mentor admin export")
+    body = export.split("```\n", 1)[1].rsplit("```", 1)[0]
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [r["id"] for r in rows] == ["ana"]
+    assert rows[0]["topics_wanted"] == "Career growth, Leadership"
+    assert rows[0]["status"] == "active"
+
+
+async def test_end_match_closes_it_and_asks_for_feedback(harness: Harness) -> None:
+    space = await matched(harness)
+    assert "no match #9" in await harness.say("coordinator", "/mentor admin end-match 9")
+    ended = await harness.say("coordinator", "/mentor admin end-match 1")
+    assert "Match #1 has ended" in ended
+    assert await status_of_match(harness) is MatchStatus.ENDED
+    assert [s.space_id for s in harness.port.archived] == [space]
+    assert any("has ended" in t for t in harness.in_space(space))
+    await tick(harness)
+    surveys = [c for w, c in harness.port.sent if w.id == "ben" and isinstance(c, Prompt)]
+    assert any("at the end of" in p.text for p in surveys)
+    assert "already ended" in await harness.say("coordinator", "/mentor admin end-match 1")
+
+
+async def test_broadcast_reaches_active_people_without_pinging(harness: Harness) -> None:
+    await enrol(harness, "ana")
+    await enrol(harness, "ben", "mentor")
+    await harness.say("ben", "/mentor pause")
+    sent = await harness.say("coordinator", "/mentor admin broadcast Hi @everyone, *mixer* Friday")
+    assert "Sent to 1 active participant" in sent
+    (message,) = [t for t in harness.to("ana") if "From the" in t]
+    assert "@everyone" not in message
+    assert "\\*mixer\\*" in message  # shown as typed, not as markup
+    assert not [t for t in harness.to("ben") if "From the" in t]
+    assert "Write the message" in await harness.say("coordinator", "/mentor admin broadcast")
+
+
+async def test_leaving_ends_ones_matches(harness: Harness) -> None:
+    space = await matched(harness)
+    await harness.say("ben", "/mentor leave")
+    assert "You've left" in await harness.say("ben", "1")
+    assert await status_of_match(harness) is MatchStatus.ENDED
+    assert any("has ended" in t for t in harness.in_space(space))
+    preview = await harness.say("coordinator", "/mentor admin match preview")
+    assert "0 of 1 mentees matched" in preview  # Ana waits for a new mentor
