@@ -4,7 +4,8 @@ Each (roster, method, repeat) runs in a fresh Python process (`python -m bench.w
 "peak RSS" is that process's own high-water mark (`resource.getrusage(...).ru_maxrss`, which
 includes the interpreter, numpy and OR-Tools, about 60–100 MiB). "Δ RSS" is the peak minus the
 RSS after imports and roster generation, i.e. what the method itself added. Roster generation is
-not timed.
+not timed. "first" is when mentorbot had its first feasible assignment (encoding, scoring and the
+first flow), before the pricing rounds prove it optimal.
 """
 
 from __future__ import annotations
@@ -262,7 +263,8 @@ def _relate(row: dict[str, Any]) -> None:
 
 def table(results: list[dict[str, Any]]) -> str:
     head = (
-        f"{'roster':<17} {'method':<10} {'time s':>8} {'scoring':>8} {'solve':>7} {'proof':>7} "
+        f"{'roster':<17} {'method':<10} {'time s':>8} {'scoring':>8} {'first':>7} {'solve':>7} "
+        f"{'proof':>7} "
         f"{'peak MiB':>9} {'Δ MiB':>7} {'matched':>8} {'total score':>12} {'% opt':>8} {'notes'}"
     )
     lines = [head, "-" * len(head)]
@@ -291,7 +293,8 @@ def table(results: list[dict[str, Any]]) -> str:
             scoring = phases.get("scoring", phases.get("seed", 0))
             lines.append(
                 f"{row['roster']:<17} {method:<10} {r['seconds_median']:>8.3f} "
-                f"{scoring:>8.3f} {phases.get('solve', 0):>7.3f} "
+                f"{scoring:>8.3f} {phases.get('first_solution', 0):>7.3f} "
+                f"{phases.get('solve', 0):>7.3f} "
                 f"{phases.get('proof', 0):>7.3f} {r['peak_rss_mib_max']:>9.1f} "
                 f"{r['delta_rss_mib']:>7.1f} {r['matched']:>8} {r['total_score']:>12.2f} "
                 f"{(f'{pct:.3f}' if pct is not None else '—'):>8} {', '.join(notes)}"

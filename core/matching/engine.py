@@ -45,6 +45,8 @@ def match(
     matches = _pair_matches(scorer, assignment)
     unmatched = unmatched_reasons(scorer, assignment.solution.mentor_of, assignment)
     timings = {"encode": encoded, **assignment.timings}
+    if "first_solution" in timings:  # seconds since match() started, like "total"
+        timings["first_solution"] += encoded
     timings["explain"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - started
     total = scorer.score(int(assignment.solution.points_of.sum()))
