@@ -5,12 +5,17 @@ every `interval_seconds`. `max_instances=1` keeps rounds from overlapping in one
 `coalesce=True` turns runs missed while the loop was busy (or the machine asleep) into one.
 Several processes may each run one: the outbox claim keeps them from sending the same reminder.
 
-The scheduler is returned unstarted; the runtime starts it inside its event loop and shuts it
-down on exit.
+The scheduler is returned unstarted; the runtime starts it inside its event loop. To stop, prefer
+`await scheduler.stop()` to `shutdown()`: APScheduler's asyncio executor *cancels* a running job
+on shutdown, and a database transaction cancelled half-way can leave an aiosqlite connection
+unusable (disposing an in-memory engine then hangs). `stop` pauses the job, lets a running round
+finish (up to `grace` seconds), then shuts down. Nothing is lost either way: an interrupted
+round's claims come back when their lease runs out.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -26,13 +31,38 @@ MAX_ROUNDS = 100
 """Claim rounds per run: bounds one run, the next run continues a larger backlog."""
 
 
-def build_scheduler(dispatcher: Dispatcher, *, interval_seconds: float) -> AsyncIOScheduler:
-    """An unstarted `AsyncIOScheduler` that runs `dispatcher` at start and every interval."""
+class ReminderScheduler(AsyncIOScheduler):
+    """An `AsyncIOScheduler` that knows when its dispatch job is running, to stop gently."""
+
+    def __init__(self) -> None:
+        super().__init__(timezone=UTC)
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Pause, wait for a running round to finish (at most `grace` s), then shut down."""
+        if self.running:
+            self.pause()
+            try:
+                async with asyncio.timeout(grace):
+                    await self.idle.wait()
+            except TimeoutError:
+                log.warning("reminder round still running after %.0fs; cancelling it", grace)
+            self.shutdown(wait=False)
+
+
+def build_scheduler(dispatcher: Dispatcher, *, interval_seconds: float) -> ReminderScheduler:
+    """An unstarted scheduler that runs `dispatcher` at start and every interval."""
     if interval_seconds <= 0:
         raise ValueError("interval_seconds must be positive")
+    scheduler = ReminderScheduler()
 
     async def dispatch() -> None:
-        stats = await dispatcher.run_until_idle(max_rounds=MAX_ROUNDS)
+        scheduler.idle.clear()
+        try:
+            stats = await dispatcher.run_until_idle(max_rounds=MAX_ROUNDS)
+        finally:
+            scheduler.idle.set()
         if stats.claimed:
             log.info(
                 "reminders: %d sent, %d retried, %d failed, %d unrecorded",
@@ -42,7 +72,6 @@ def build_scheduler(dispatcher: Dispatcher, *, interval_seconds: float) -> Async
                 stats.unrecorded,
             )
 
-    scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
         dispatch,
         IntervalTrigger(seconds=interval_seconds, timezone=UTC),
@@ -57,4 +86,4 @@ def build_scheduler(dispatcher: Dispatcher, *, interval_seconds: float) -> Async
     return scheduler
 
 
-__all__ = ["JOB_ID", "build_scheduler"]
+__all__ = ["JOB_ID", "ReminderScheduler", "build_scheduler"]

@@ -24,8 +24,8 @@ a reminder keyed on the failed reminder's idempotency key. If `give_up` raises, 
 kept for a later round (retried with backoff) rather than failed with nobody told.
 
 The lease must outlast the slowest batch — every send is cut off after `send_timeout`, and a batch
-delivers in ⌈batch / concurrency⌉ waves — or a live claim could be taken over; the constructor
-refuses settings where it cannot.
+delivers in ⌈batch / concurrency⌉ waves — or a live claim could be taken over: the constructor
+lowers `batch` until it does (and refuses a lease not longer than `send_timeout`).
 """
 
 from __future__ import annotations
@@ -34,8 +34,10 @@ import asyncio
 import logging
 import math
 import random
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from core.clock import Clock
 from core.ports import Store
@@ -44,6 +46,8 @@ from core.reminders import Deliver, GiveUp, Reminder, TransientDeliveryError
 log = logging.getLogger(__name__)
 
 MAX_ERROR_LENGTH = 500
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +80,24 @@ class _Outcome:
     kind: str  # "sent" | "retried" | "failed"; becomes "unrecorded" when recording fails
     error: str = ""
     delay: timedelta = timedelta(0)
+
+
+async def _uninterrupted(transaction: Coroutine[Any, Any, T]) -> T:
+    """Await a short database transaction; if we are cancelled meanwhile, let it finish first.
+
+    The cancellation is re-raised once the transaction has committed or rolled back: cancelling
+    SQLAlchemy's asyncio session half-way can leave an aiosqlite connection unusable (an
+    in-memory engine then hangs on dispose), and a claim that committed is better recorded.
+    """
+    task = asyncio.ensure_future(transaction)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        try:
+            await task
+        except Exception:
+            log.exception("transaction failed while the dispatcher was being cancelled")
+        raise
 
 
 def describe(error: BaseException) -> str:
@@ -116,13 +138,15 @@ class Dispatcher:
             raise ValueError("batch, concurrency, max_attempts and record_group must be ≥ 1")
         if base_delay <= timedelta(0) or max_delay < base_delay:
             raise ValueError("need 0 < base_delay ≤ max_delay")
-        waves = math.ceil(batch / concurrency)
-        if lease <= send_timeout * waves:
+        # A batch delivers in ⌈batch / concurrency⌉ waves of at most send_timeout each, and all
+        # of it must be done before the lease runs out: fewer claims per round if need be.
+        waves = math.ceil(lease / send_timeout) - 1
+        if waves < 1:
             raise ValueError(
-                f"lease {lease} is too short: a batch of {batch} at concurrency {concurrency} "
-                f"can take {waves} × send_timeout ({send_timeout}); the lease must be longer, "
-                "or a reminder still being sent could be claimed again"
+                f"lease {lease} must be longer than send_timeout {send_timeout}, or a reminder "
+                "still being sent could be claimed again"
             )
+        batch = min(batch, waves * concurrency)
         self._store = store
         self._deliver = deliver
         self._clock = clock
@@ -139,10 +163,14 @@ class Dispatcher:
         self._queue: list[tuple[_Outcome, asyncio.Future[_Outcome]]] = []
         self._recording = asyncio.Lock()
 
+    @property
+    def batch(self) -> int:
+        """Reminders claimed per round (possibly lowered to fit the lease)."""
+        return self._batch
+
     async def run_once(self) -> DispatchStats:
         """One round: claim a batch, deliver it, record the outcomes."""
-        async with self._store.transaction() as uow:
-            claimed = await uow.reminders.claim(self._clock.now(), self._batch, self._lease)
+        claimed = await _uninterrupted(self._claim())
         if not claimed:
             return DispatchStats(rounds=1)
         slots = asyncio.Semaphore(self._concurrency)
@@ -161,6 +189,10 @@ class Dispatcher:
             unrecorded=kinds.count("unrecorded"),
             rounds=1,
         )
+
+    async def _claim(self) -> list[Reminder]:
+        async with self._store.transaction() as uow:
+            return await uow.reminders.claim(self._clock.now(), self._batch, self._lease)
 
     async def run_until_idle(self, max_rounds: int = 100) -> DispatchStats:
         """Rounds until one claims nothing (or `max_rounds`): drains what is due now.
@@ -254,7 +286,7 @@ class Dispatcher:
     async def _write(self, group: list[tuple[_Outcome, asyncio.Future[_Outcome]]]) -> None:
         outcomes = [outcome for outcome, _ in group]
         try:
-            await self._write_transaction(outcomes)
+            await _uninterrupted(self._write_transaction(outcomes))
         except asyncio.CancelledError:
             for _, done in group:
                 done.cancel()
@@ -270,7 +302,7 @@ class Dispatcher:
 
     async def _write_alone(self, outcome: _Outcome) -> None:
         try:
-            await self._write_transaction([outcome])
+            await _uninterrupted(self._write_transaction([outcome]))
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -211,26 +211,24 @@ def test_backoff_bounds_and_retry_after() -> None:
     assert dispatcher.backoff(9, retry_after=1).total_seconds() >= 150
 
 
-def test_settings_that_would_let_a_live_claim_expire_are_refused() -> None:
+def test_batch_is_lowered_so_a_live_claim_cannot_expire() -> None:
+    def make(**options: object) -> Dispatcher:
+        return Dispatcher(
+            None,  # type: ignore[arg-type]  # nothing runs
+            client_never_called,
+            ManualClock(T0),
+            give_up=GiveUps(),
+            **options,  # type: ignore[arg-type]
+        )
+
+    slow = {"send_timeout": timedelta(seconds=30), "lease": timedelta(minutes=5)}
+    assert make(batch=100, concurrency=10, **slow).batch == 90  # 9 waves × 30 s < 5 min
+    assert make(batch=20, concurrency=10, **slow).batch == 20
+    assert make(batch=50, concurrency=1, **slow).batch == 9
     with pytest.raises(ValueError, match="lease"):
-        Dispatcher(
-            None,  # type: ignore[arg-type]
-            client_never_called,
-            ManualClock(T0),
-            give_up=GiveUps(),
-            batch=100,
-            concurrency=10,
-            send_timeout=timedelta(seconds=30),
-            lease=timedelta(minutes=5),  # 10 waves × 30 s is not shorter
-        )
+        make(send_timeout=timedelta(seconds=30), lease=timedelta(seconds=30))
     with pytest.raises(ValueError, match="must be ≥ 1"):
-        Dispatcher(
-            None,  # type: ignore[arg-type]
-            client_never_called,
-            ManualClock(T0),
-            give_up=GiveUps(),
-            batch=0,
-        )
+        make(batch=0)
 
 
 async def client_never_called(reminder: Reminder) -> None:  # pragma: no cover
