@@ -10,9 +10,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import matching, slack_ack
+from bench import matching, reminders, slack_ack
 
-SUITES = {"matching": matching, "slack_ack": slack_ack}
+SUITES = {"matching": matching, "reminders": reminders, "slack_ack": slack_ack}
 
 
 def main(argv: list[str] | None = None) -> int:
