@@ -285,6 +285,8 @@ def table(results: list[dict[str, Any]]) -> str:
                 if "groups" in r:
                     g = r["groups"]
                     notes.append(f"+{100 * g['improvement']:.1f}% vs seed")
+                    ceiling = g["upper_bound"] / g["seed_score"] - 1 if g["seed_score"] else 0.0
+                    notes.append(f"bound {g['upper_bound']:.0f} (≤ +{100 * ceiling:.1f}%)")
             if "mentorbot_speedup" in r:
                 notes.append(f"mentorbot {r['mentorbot_speedup']}× faster")
             if "pct_feasible_matched" in r:

@@ -1,7 +1,8 @@
 """Group mode: cohorts of one mentor and several mentees within the program's size bounds.
 
 1. Seed: the optimal one-to-many flow on mentor–mentee scores, with each mentor's capacity
-   capped at `group.max − 1`; each mentor with mentees starts a cohort.
+   capped at `group.max − 1` (and 0 when below `group.min − 1`: such a mentor cannot lead a
+   cohort); each mentor with mentees starts a cohort.
 2. Repair: cohorts below `group.min` take mentees from cohorts above the minimum (or leftover
    mentees) who pass the required rules with their mentor; cohorts that stay too small are
    dissolved and their mentees placed elsewhere or reported unmatched.
@@ -19,7 +20,8 @@
 4. Bound: the seed flow's score is optimal for the mentor part (cohorts only add constraints),
    and a mentee in a cohort of at least `low` mentees has a mean peer affinity of at most the
    mean of their best low − 1 affinities, so UB = flow score + the largest `placed` of those
-   means; gap = (UB − value) / UB.
+   means. A second, usually much tighter bound couples both parts per mentor (see
+   `group_bound`); the reported UB is the smaller one and gap = (UB − value) / UB.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from core.program import RuleKind
 from .encode import build_rule
 from .explain import explain_pair
 from .flow import solve_flow
+from .group_bound import cohort_bound
 from .model import Match, MatchResult, Optimality, Progress
 from .scoring import Scorer
 from .solve import solve_assignment
@@ -193,11 +196,15 @@ def _search(state: _State, deadline: float) -> dict[str, int]:
 
 
 def _repair(state: _State) -> None:
-    """Fill cohorts below the minimum, then dissolve the ones that cannot be filled."""
+    """Fill cohorts below the minimum, then dissolve the ones that cannot be filled.
+
+    A cohort whose mentor's capacity is below the minimum cannot be filled without exceeding
+    that capacity, so it is dissolved at once.
+    """
     for c in np.argsort(state.size, kind="stable"):
         if state.size[c] == 0:
             continue
-        while state.size[c] < state.low:
+        while state.low <= state.high[c] and state.size[c] < state.low:
             feasible = np.isfinite(state.mentor_score[:, c])
             donors = feasible & (
                 (state.cohort_of < 0)
@@ -241,18 +248,20 @@ def match_groups(
     program = scorer.data.program
     assert program.group is not None
     low, high = max(1, program.group.min - 1), program.group.max - 1
-    capped = replace_capacities(scorer, np.minimum(scorer.capacities, high))
+    capped = replace_capacities(scorer, _leading_capacities(scorer.capacities, low, high))
     assignment = solve_assignment(capped, k=k, keep=keep, progress=progress)
     seed_time = time.perf_counter() - started
     state = _seed(capped, assignment.solution.mentor_of, low)
     seed_mentor, seed_peer = _value(state)
     _repair(state)
+    repaired = sum(_value(state))
     search = _improve(state, capped, started + seconds)
     final_mentor, final_peer = _value(state)
     placed = int((state.cohort_of >= 0).sum())
     flow_total = scorer.score(int(assignment.solution.points_of.sum()))
-    bound = flow_total + _peer_bound(state.peer, placed, low)
     value = final_mentor + final_peer
+    simple_bound = flow_total + _peer_bound(state.peer, placed, low)
+    bound = min(simple_bound, _lagrangian_bound(state, capped, value))
     gap = max(0.0, (bound - value) / bound) if bound > 0 else 0.0
     matches = _cohorts(scorer, state)
     member_of = np.full(scorer.n_mentees, -1, dtype=np.int64)
@@ -263,11 +272,13 @@ def match_groups(
     stats["groups"] = {
         "cohorts": len(matches),
         "seed_score": round(seed_mentor + seed_peer, 4),
+        "repaired_seed_score": round(repaired, 4),
         "score": round(value, 4),
         "mentor_score": round(final_mentor, 4),
         "peer_score": round(final_peer, 4),
         "improvement": round((value / (seed_mentor + seed_peer) - 1) if seed_mentor else 0.0, 6),
         "upper_bound": round(bound, 4),
+        "simple_upper_bound": round(simple_bound, 4),
         **search,
     }
     if progress:
@@ -452,6 +463,24 @@ def _peer_bound(peer: np.ndarray, placed: int, low: int) -> float:
     others = max(1, min(low - 1, len(peer) - 1))
     best = -np.partition(-peer, others - 1, axis=1)[:, :others].mean(axis=1)
     return float(np.sort(best)[::-1][:placed].sum())
+
+
+def _leading_capacities(capacities: np.ndarray, low: int, high: int) -> np.ndarray:
+    """Mentees each mentor can lead in a cohort: at most `high`, and none below `low`.
+
+    A mentor whose capacity is below the fewest mentees of a cohort cannot lead one without
+    exceeding it, so the seed flow (and every later step) gives them nobody.
+    """
+    capped = np.minimum(capacities, high)
+    return np.where(capped >= low, capped, 0)
+
+
+def _lagrangian_bound(state: _State, capped: Scorer, value: float) -> float:
+    """The cohort bound of `group_bound` (valid for every solution, whatever its size)."""
+    placed = max(1, int((state.cohort_of >= 0).sum()))
+    return cohort_bound(
+        state.scores, state.peer, capped.capacities, state.low, value, value / placed
+    )
 
 
 def replace_capacities(scorer: Scorer, capacities: np.ndarray) -> Scorer:
