@@ -33,8 +33,9 @@ format: $(STAMP)
 arch: $(STAMP)  ## core imports no adapter, storage, bot or platform SDK
 	@$(BIN)/lint-imports
 
+# PostgreSQL numbers need a server: the local one when it answers, or MENTORBOT_BENCH_POSTGRES_URL.
 bench: $(STAMP)  ## benchmarks: prints a table, writes bench-results.json
-	@$(BIN)/python -m bench
+	@MENTORBOT_BENCH_POSTGRES_URL="$${MENTORBOT_BENCH_POSTGRES_URL:-$$(pg_isready -q -h 127.0.0.1 2>/dev/null && echo postgresql://postgres@127.0.0.1:5432/test)}" $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

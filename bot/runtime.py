@@ -96,7 +96,7 @@ async def run(
     finally:
         if slack is not None:
             await slack.close()
-        scheduler.shutdown(wait=False)
+        await scheduler.stop()
         await app.close()
         log.info("mentorbot stopped")
     return 0

@@ -123,6 +123,7 @@ class Engagement:
                         f"delivered after {reminder.attempts} attempts ({error[:200]}). "
                         "Please check the bot's access to the platform."
                     ),
+                    idempotency_key=f"{reminder.idempotency_key}#give-up:{user.user_id}",
                 )
             except Exception:
                 log.exception("could not tell a coordinator about a failed reminder")
