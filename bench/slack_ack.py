@@ -62,23 +62,56 @@ def _signed(body: str) -> dict[str, str]:
     }
 
 
-def _matching_load(stop: threading.Event, done: list[float]) -> None:
-    from core.matching import MatchInput, match
+def _b1() -> Any:
+    from core.matching import MatchInput
     from core.program import load_program
 
-    data = MatchInput(
+    return MatchInput(
         program=load_program(PROGRAM),
         candidates=candidates(RosterSpec(10_000, 2_000, 5, seed=1)),
         at=datetime(2025, 3, 1, tzinfo=UTC),
     )
+
+
+def _rounds_in_thread(stop: threading.Event, done: list[float]) -> None:
+    """For comparison: B1 rounds in a thread of this process (OR-Tools holds the GIL)."""
+    from core.matching import match
+
+    data = _b1()
     while not stop.is_set():
         started = time.perf_counter()
         match(data)
         done.append(time.perf_counter() - started)
 
 
-async def _measure(rounds: int, with_load: bool, log: Any) -> dict[str, Any]:
+async def _rounds_as_the_bot_runs_them(
+    stop: threading.Event, done: list[float], running: asyncio.Event
+) -> None:
+    """B1 rounds through `core.rounds.run_engine` and the bot's matching worker process.
+
+    The worker is started and warmed up first, as it is in a bot that has run a round before.
+    """
+    from bot.app import matching_executor
+    from core.rounds import Pool, run_engine
+
+    pool = Pool(await asyncio.to_thread(_b1), {})
+    worker = matching_executor()
+    try:
+        await asyncio.get_running_loop().run_in_executor(worker, _b1)  # spawn and import
+        while not stop.is_set():
+            started = time.perf_counter()
+            round_ = asyncio.ensure_future(run_engine(pool, worker))
+            await asyncio.sleep(0.3)  # the candidates are encoded and sent; the round runs
+            running.set()
+            await round_
+            done.append(time.perf_counter() - started)
+    finally:
+        worker.shutdown()
+
+
+async def _measure(rounds: int, load_in: str | None, log: Any) -> dict[str, Any]:
     from adapters.slack.app import SlackAdapter, SlackConfig
+    from bot.app import settle_heap
     from core.clock import SystemClock
     from core.program import load_programs
     from core.service import MentorBot
@@ -98,9 +131,11 @@ async def _measure(rounds: int, with_load: bool, log: Any) -> dict[str, Any]:
     ports[adapter.platform] = adapter.port
     adapter.handler = bot.handle
     await adapter.start()
+    settle_heap()  # as the bot's runtime does once everything is up
     url = f"http://127.0.0.1:{adapter.bound_port}/slack/events"
     stop, rounds_done = threading.Event(), []
-    load = threading.Thread(target=_matching_load, args=(stop, rounds_done), daemon=True)
+    thread = threading.Thread(target=_rounds_in_thread, args=(stop, rounds_done), daemon=True)
+    task: asyncio.Task[None] | None = None
     latencies: list[float] = []
     try:
         async with aiohttp.ClientSession() as session:
@@ -128,24 +163,33 @@ async def _measure(rounds: int, with_load: bool, log: Any) -> dict[str, Any]:
             await one(0)  # Bolt's first auth.test
             await adapter.idle()
             latencies.clear()
-            if with_load:
-                load.start()
-                await asyncio.sleep(3.0)  # building the B1 roster; let the first round start
+            if load_in == "thread":
+                thread.start()
+            elif load_in == "process":
+                running = asyncio.Event()
+                task = asyncio.ensure_future(
+                    _rounds_as_the_bot_runs_them(stop, rounds_done, running)
+                )
+                await running.wait()
+            if load_in == "thread":
+                await asyncio.sleep(4.0)  # building the B1 roster; let the first round start
             for r in range(rounds):
                 await asyncio.gather(*(one(r * CONCURRENCY + i) for i in range(CONCURRENCY)))
                 await asyncio.sleep(0.05)
             await adapter.idle()
     finally:
         stop.set()
-        if load.is_alive():
-            load.join()
+        if thread.is_alive():
+            thread.join()
+        if task is not None:
+            await task
         await adapter.close()
         await stub.cleanup()
         await engine.dispose()
         folder.cleanup()
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-    name = "ack, B1 round running" if with_load else "ack, idle"
+    name = f"ack, B1 rounds in a {load_in}" if load_in else "ack, idle"
     log(f"slack_ack: {name}: {len(ordered)} requests, B1 rounds during: {len(rounds_done)}")
     return {
         "case": name,
@@ -163,8 +207,9 @@ async def _measure(rounds: int, with_load: bool, log: Any) -> dict[str, Any]:
 def run(large: bool, repeats: int | None, log: Any) -> list[dict[str, Any]]:
     rounds = repeats or 10
     return [
-        asyncio.run(_measure(rounds, False, log)),
-        asyncio.run(_measure(rounds, True, log)),
+        asyncio.run(_measure(rounds, None, log)),
+        asyncio.run(_measure(rounds, "process", log)),  # as the bot runs them
+        asyncio.run(_measure(rounds, "thread", log)),
     ]
 
 

@@ -5,7 +5,10 @@ Nothing here runs at import time; `build()` is called by the CLI with the settin
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,6 +25,27 @@ from storage.migrate import upgrade
 from storage.store import SqlStore
 
 
+def matching_executor() -> ProcessPoolExecutor:
+    """One worker process for matching rounds, started on first use.
+
+    A process, not a thread: OR-Tools' flow solver holds the GIL for the whole solve, which
+    would stall every adapter's event loop (and Slack's 3-second acks) while a round runs.
+    `spawn` because the bot has threads (database drivers) that a fork would copy mid-flight.
+    """
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
+def settle_heap() -> None:
+    """Move everything built at start-up out of the garbage collector's sight.
+
+    Start-up leaves a large, long-lived heap (SDKs, models, programs); without this, each
+    full collection walks all of it and pauses the event loop for ~0.1 s — a visible share
+    of a 3-second ack budget (measured with the Slack ack benchmark).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 @dataclass(slots=True)
 class App:
     settings: Settings
@@ -29,8 +53,10 @@ class App:
     engine: AsyncEngine
     bot: MentorBot
     dispatcher: Dispatcher
+    matching: ProcessPoolExecutor
 
     async def close(self) -> None:
+        self.matching.shutdown(wait=False, cancel_futures=True)
         await self.engine.dispose()
 
 
@@ -44,7 +70,8 @@ async def build(settings: Settings, clock: Clock, ports: Mapping[str, ChatPort])
         await engine.dispose()
         raise
     store = SqlStore(engine)
-    bot = MentorBot(programs, store, ports, clock, command=settings.command)
+    matching = matching_executor()
+    bot = MentorBot(programs, store, ports, clock, command=settings.command, matching=matching)
     engagement = Engagement(store, ports, bot.programs, clock, bot.rounds, command=settings.command)
     dispatcher = Dispatcher(store, engagement.deliver, clock, give_up=engagement.give_up)
-    return App(settings, programs, engine, bot, dispatcher)
+    return App(settings, programs, engine, bot, dispatcher, matching)

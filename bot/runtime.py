@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from adapters.shell.adapter import ShellAdapter
 from adapters.shell.runner import LineReader, interact, play
 from adapters.slack.app import SlackAdapter, SlackConfig
-from bot.app import build
+from bot.app import build, settle_heap
 from bot.scheduler import build_scheduler
 from bot.settings import Settings
 from core.clock import Clock, ManualClock, SystemClock
@@ -68,6 +68,7 @@ async def run(
     stop = asyncio.Event()
     _install_signal_handlers(stop)
     scheduler.start()
+    settle_heap()
     log.info("mentorbot running: adapters=%s programs=%s", ",".join(names), len(app.programs))
     try:
         if slack is not None:

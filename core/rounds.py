@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import pickle
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from core.clock import Clock
@@ -87,9 +89,38 @@ async def build_pool(uow: UnitOfWork, program: Program, state_id: int, now: date
     return Pool(data, {str(p.key): p for p in people})
 
 
-async def run_engine(pool: Pool) -> MatchResult:
-    """The engine is CPU-bound: run it off the event loop so adapters keep answering."""
-    return await asyncio.to_thread(match, pool.data)
+ENCODE_CHUNK = 1000  # candidates encoded between two yields to the event loop
+
+
+async def run_engine(pool: Pool, executor: Executor | None = None) -> MatchResult:
+    """Run the CPU-bound engine off the event loop.
+
+    The default is a thread; the bot passes a worker process, because OR-Tools' flow solver
+    holds the GIL for the whole solve (about 0.2 s on B1) and would stall every adapter. The
+    candidates then travel as a few small pickles made between yields to the loop: pickling
+    a whole B1 pool at once would itself hold the GIL for ~0.15 s.
+    """
+    loop = asyncio.get_running_loop()
+    if not isinstance(executor, ProcessPoolExecutor):
+        return await loop.run_in_executor(executor, match, pool.data)
+    data, chunks = pool.data, []
+    for start in range(0, len(data.candidates), ENCODE_CHUNK):
+        part = data.candidates[start : start + ENCODE_CHUNK]
+        rows = [(c.id, [r.value for r in c.roles], c.capacity, dict(c.answers)) for c in part]
+        chunks.append(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
+        await asyncio.sleep(0)
+    light = replace(data, candidates=())
+    return await loop.run_in_executor(executor, match_encoded, light, chunks)
+
+
+def match_encoded(data: MatchInput, chunks: Sequence[bytes]) -> MatchResult:
+    """The worker's side of `run_engine`: rebuild the candidates, then match."""
+    candidates = [
+        Candidate(cid, frozenset(Role(r) for r in roles), capacity, answers)
+        for chunk in chunks
+        for cid, roles, capacity, answers in pickle.loads(chunk)
+    ]
+    return match(replace(data, candidates=candidates))
 
 
 def render_preview(program: Program, pool: Pool, result: MatchResult, command: str) -> str:
@@ -251,14 +282,20 @@ class Rounds:
     """Matching rounds of every program: preview, commit (or finish an interrupted one)."""
 
     def __init__(
-        self, store: Store, ports: Mapping[str, ChatPort], clock: Clock, command: str
+        self,
+        store: Store,
+        ports: Mapping[str, ChatPort],
+        clock: Clock,
+        command: str,
+        executor: Executor | None = None,
     ) -> None:
         self.store, self.ports, self.clock, self.command = store, ports, clock, command
+        self.executor = executor
 
     async def preview(self, program: Program, state_id: int) -> str:
         async with self.store.transaction() as uow:
             pool = await build_pool(uow, program, state_id, self.clock.now())
-        result = await run_engine(pool)
+        result = await run_engine(pool, self.executor)
         return render_preview(program, pool, result, self.command)
 
     async def commit(self, program: Program, state_id: int, progress: Progress | None) -> str:
@@ -275,7 +312,7 @@ class Rounds:
             )
         async with self.store.transaction() as uow:
             pool = await build_pool(uow, program, state_id, self.clock.now())
-        result = await run_engine(pool)
+        result = await run_engine(pool, self.executor)
         if not result.matches:
             return "No new matches could be formed this round.\n" + render_preview(
                 program, pool, result, self.command

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -50,7 +51,9 @@ class MentorBot:
         ports: Mapping[str, ChatPort],
         clock: Clock,
         command: str = "/mentor",
+        matching: Executor | None = None,
     ) -> None:
+        """`matching` runs matching rounds (default: a thread; the bot uses a process)."""
         if not programs:
             raise ValueError("mentorbot needs at least one program")
         self.programs = {p.id: p for p in programs}
@@ -60,7 +63,7 @@ class MentorBot:
         self.clock = clock
         self.command = command
         self.onboarding = Onboarding()
-        self.rounds = Rounds(store, ports, clock, command)
+        self.rounds = Rounds(store, ports, clock, command, matching)
         self._verbs: dict[str, Handler] = {
             "join": self._join,
             "profile": self._profile,
