@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain import CheckIn, CheckInAnswer, Feedback, Goal, GoalProgress
-from storage.repositories import _insert_ignoring_conflicts
+from storage.repositories import insert_ignoring_conflicts
 from storage.tables import ActivityRow, CheckInRow, EndVoteRow, FeedbackRow, GoalRow, MatchRow
 
 
@@ -20,7 +20,7 @@ class SqlEngagementRepository:
     async def record_activity(self, match_id: int, participant_id: int, day: date) -> None:
         """Insert-or-increment, race-safe: ON CONFLICT DO NOTHING, then one UPDATE."""
         await self._session.execute(
-            _insert_ignoring_conflicts(
+            insert_ignoring_conflicts(
                 self._dialect,
                 ActivityRow.__table__,  # type: ignore[arg-type]
                 {"match_id": match_id, "participant_id": participant_id, "day": day, "messages": 0},

@@ -18,7 +18,7 @@ from core.domain import (
 )
 from core.identity import SpaceRef
 from core.program import Role
-from storage.repositories import _json_copy
+from storage.repositories import json_copy
 from storage.tables import (
     CycleRow,
     MatchMemberRow,
@@ -73,7 +73,7 @@ class SqlMatchRepository:
             cycle_id=match.cycle_id,
             status=match.status.value,
             score=match.score,
-            explanation=_json_copy(match.explanation, "explanation"),
+            explanation=json_copy(match.explanation, "explanation"),
             created_at=match.created_at,
             idempotency_key=match.idempotency_key,
             introduced_at=match.introduced_at,
@@ -216,7 +216,7 @@ class SqlMatchRepository:
                 cycle_id=row.cycle_id,
                 members=tuple(members.get(row.id or 0, [])),
                 score=row.score,
-                explanation=list(_json_copy(row.explanation, "explanation") or []),
+                explanation=list(json_copy(row.explanation, "explanation") or []),
                 created_at=row.created_at,
                 idempotency_key=row.idempotency_key,
                 status=MatchStatus(row.status),
@@ -237,7 +237,7 @@ def _request(row: MentorRequestRow) -> MentorRequest:
         mentor_id=row.mentor_id,
         created_at=row.created_at,
         expires_at=row.expires_at,
-        explanation=list(_json_copy(row.explanation, "explanation") or []),
+        explanation=list(json_copy(row.explanation, "explanation") or []),
         status=RequestStatus(row.status),
         answered_at=row.answered_at,
     )
@@ -253,7 +253,7 @@ class SqlRequestRepository:
             mentee_id=request.mentee_id,
             mentor_id=request.mentor_id,
             status=request.status.value,
-            explanation=_json_copy(request.explanation, "explanation"),
+            explanation=json_copy(request.explanation, "explanation"),
             created_at=request.created_at,
             expires_at=request.expires_at,
         )

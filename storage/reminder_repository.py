@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Update
 
 from core.reminders import Reminder, ReminderStatus
-from storage.repositories import _json_copy
+from storage.repositories import json_copy
 from storage.tables import ReminderRow
 
 PENDING = ReminderStatus.PENDING.value
@@ -139,7 +139,7 @@ def _reminder(row: Row[Any]) -> Reminder:
         idempotency_key=row.idempotency_key,
         participant_id=row.participant_id,
         match_id=row.match_id,
-        payload=_json_copy(row.payload, "payload") if row.payload is not None else {},
+        payload=json_copy(row.payload, "payload") if row.payload is not None else {},
         status=ReminderStatus(row.status),
         attempts=row.attempts,
         attempt_at=row.attempt_at,
@@ -163,7 +163,7 @@ def _values(reminder: Reminder) -> dict[str, Any]:
         "status": ReminderStatus(reminder.status).value,
         "attempts": reminder.attempts,
         "idempotency_key": reminder.idempotency_key,
-        "payload": _json_copy(reminder.payload, "payload"),
+        "payload": json_copy(reminder.payload, "payload"),
         "claimed_at": reminder.claimed_at,
         "sent_at": reminder.sent_at,
         "last_error": reminder.last_error,

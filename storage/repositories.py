@@ -48,7 +48,7 @@ def roles_from_text(text: str) -> frozenset[Role]:
     return frozenset(Role(part) for part in text.split(",") if part)
 
 
-def _json_copy(value: Any, what: str) -> Any:
+def json_copy(value: Any, what: str) -> Any:
     """A deep copy through JSON: detaches the value and rejects what JSON cannot hold."""
     try:
         return json.loads(json.dumps(value, allow_nan=False))
@@ -61,7 +61,7 @@ def _json_equal(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
-def _insert_ignoring_conflicts(
+def insert_ignoring_conflicts(
     dialect: str, table: Table, values: Mapping[str, Any], keys: list[str]
 ) -> Insert:
     """INSERT … ON CONFLICT (keys) DO NOTHING, in the dialect's spelling.
@@ -89,7 +89,7 @@ class SqlWorkspaceRepository:
         found = await self._session.scalar(query)
         if found is None:
             await self._session.execute(
-                _insert_ignoring_conflicts(
+                insert_ignoring_conflicts(
                     self._dialect,
                     WorkspaceRow.__table__,  # type: ignore[arg-type]
                     {"platform": platform, "external_id": external_id},
@@ -130,7 +130,7 @@ class SqlProgramRepository:
         row = await self._session.scalar(query)
         if row is None:
             await self._session.execute(
-                _insert_ignoring_conflicts(
+                insert_ignoring_conflicts(
                     self._dialect,
                     ProgramStateRow.__table__,  # type: ignore[arg-type]
                     {
@@ -219,7 +219,7 @@ class SqlParticipantRepository:
         """Insert the participant and their answers; returns a copy with `id` set."""
         if participant.id is not None:
             raise ValueError(f"participant {participant.id} already has an id; use save()")
-        answers = _json_copy(participant.answers, "answers")
+        answers = json_copy(participant.answers, "answers")
         row = ParticipantRow(**_participant_fields(participant))
         self._session.add(row)
         await self._session.flush()
@@ -229,7 +229,7 @@ class SqlParticipantRepository:
                 AnswerRow(participant_id=row.id, question_id=question_id, value=value)
             )
         await self._session.flush()
-        return replace(participant, id=row.id, answers=_json_copy(answers, "answers"))
+        return replace(participant, id=row.id, answers=json_copy(answers, "answers"))
 
     async def save(self, participant: Participant) -> None:
         """Update the row; answers become exactly `participant.answers` (rows added, changed,
@@ -241,7 +241,7 @@ class SqlParticipantRepository:
             raise LookupError(f"participant {participant.id} does not exist")
         for name, value in _participant_fields(participant).items():
             setattr(row, name, value)
-        wanted = _json_copy(participant.answers, "answers")
+        wanted = json_copy(participant.answers, "answers")
         existing = {
             answer.question_id: answer
             for answer in await self._session.scalars(
@@ -291,7 +291,7 @@ class SqlParticipantRepository:
             .order_by(AnswerRow.participant_id, AnswerRow.id)
         )
         for participant_id, question_id, value in result:
-            answers.setdefault(participant_id, {})[question_id] = _json_copy(value, "answer")
+            answers.setdefault(participant_id, {})[question_id] = json_copy(value, "answer")
         return [_participant(row, answers.get(row.id or 0, {})) for row in rows]
 
     async def _answers_of(self, row: ParticipantRow) -> dict[str, Any]:
@@ -300,7 +300,7 @@ class SqlParticipantRepository:
             .where(AnswerRow.participant_id == row.id)
             .order_by(AnswerRow.id)
         )
-        return {question_id: _json_copy(value, "answer") for question_id, value in result}
+        return {question_id: json_copy(value, "answer") for question_id, value in result}
 
 
 def _onboarding(row: OnboardingSessionRow) -> OnboardingSession:
@@ -311,7 +311,7 @@ def _onboarding(row: OnboardingSessionRow) -> OnboardingSession:
         updated_at=row.updated_at,
         roles=roles_from_text(row.roles),
         question_id=row.question_id,
-        draft=_json_copy(row.draft, "draft"),
+        draft=json_copy(row.draft, "draft"),
     )
 
 
@@ -329,7 +329,7 @@ class SqlOnboardingRepository:
             "step": OnboardingStep(session.step).value,
             "roles": roles_to_text(session.roles),
             "question_id": session.question_id,
-            "draft": _json_copy(session.draft, "draft"),
+            "draft": json_copy(session.draft, "draft"),
             "started_at": session.started_at,
             "updated_at": session.updated_at,
         }
