@@ -400,11 +400,7 @@ class MentorBot:
         participant.status = ParticipantStatus.LEFT
         await ctx.uow.participants.save(participant)
         await ctx.uow.onboarding.delete(participant.key)
-        await ctx.uow.reminders.cancel(participant_id=participant.key)
-        out = Outgoing()
-        for found in await ctx.uow.matches.for_participant(participant.key):
-            await end_match(ctx.uow, ctx.program, found, ctx.now, out)
-        self._send_later(ctx, out)
+        await self._withdraw(ctx, participant)
         return Reply().say(
             f"You've left *{ctx.program.name}*. Your profile is kept in case you come back "
             f"(`{self.command} join`); `{self.command} forget-me` deletes it for good."
@@ -468,6 +464,7 @@ class MentorBot:
     ) -> Reply:
         if choice != ("yes",):
             return Reply().say("Nothing was deleted.")
+        await self._withdraw(ctx, participant)
         await ctx.uow.participants.delete(participant.key)
         return Reply().say("Done — your profile and answers are deleted.")
 
@@ -558,6 +555,14 @@ class MentorBot:
     async def _open_space(self, program: Program, match_id: int) -> Reply:
         await self.rounds.open_space(program, match_id)
         return Reply()
+
+    async def _withdraw(self, ctx: Context, participant: Participant) -> None:
+        """Someone leaves: their reminders stop and their matches end (the others are told)."""
+        await ctx.uow.reminders.cancel(participant_id=participant.key)
+        out = Outgoing()
+        for found in await ctx.uow.matches.for_participant(participant.key):
+            await end_match(ctx.uow, ctx.program, found, ctx.now, out)
+        self._send_later(ctx, out)
 
     def _send_later(self, ctx: Context, out: Outgoing) -> None:
         """Messages and space archiving decided in this event, done once it has committed."""

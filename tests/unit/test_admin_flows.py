@@ -85,3 +85,11 @@ async def test_leaving_ends_ones_matches(harness: Harness) -> None:
     assert any("has ended" in t for t in harness.in_space(space))
     preview = await harness.say("coordinator", "/mentor admin match preview")
     assert "0 of 1 mentees matched" in preview  # Ana waits for a new mentor
+
+
+async def test_forgetting_oneself_ends_ones_matches_first(harness: Harness) -> None:
+    space = await matched(harness)
+    await harness.say("ben", "/mentor forget-me")
+    assert "deleted" in await harness.say("ben", "1")
+    assert await status_of_match(harness) is MatchStatus.ENDED
+    assert any("has ended" in t for t in harness.in_space(space))
