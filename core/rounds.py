@@ -157,7 +157,12 @@ def match_key(state_id: int, cycle: int, mentors: Sequence[str], mentees: Sequen
 async def record_round(
     uow: UnitOfWork, program: Program, state_id: int, now: datetime, result: MatchResult
 ) -> list[MatchRecord]:
-    """Start the next cycle and insert its matches (one transaction, idempotent keys)."""
+    """Start the next cycle and insert its matches (one transaction, idempotent keys).
+
+    A mentee matched meanwhile (a mentor accepted their request while the engine ran) keeps
+    that match; the round's pair for them is dropped rather than matching them twice.
+    """
+    taken = {pid for m in await uow.matches.list(state_id) for pid in m.ids(Role.MENTEE)}
     current = await uow.cycles.current(state_id)
     number = (current.number if current else 0) + 1
     cycle = await uow.cycles.add(
@@ -165,6 +170,8 @@ async def record_round(
     )
     records = []
     for found in result.matches:
+        if taken.intersection(int(i) for i in found.mentees):
+            continue
         members = tuple(
             [MatchMember(int(i), Role.MENTOR) for i in found.mentors]
             + [MatchMember(int(i), Role.MENTEE) for i in found.mentees]

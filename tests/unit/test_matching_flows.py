@@ -198,3 +198,29 @@ async def test_two_accepts_for_the_last_place_give_one_match(
     assert sum("Accepted" in t for t in texts) == 1, texts
     assert sum("mentee places are taken" in t for t in texts) == 1, texts
     assert len(await matches(harness)) == 1
+
+
+async def test_a_mentee_matched_while_the_engine_ran_is_not_matched_twice(
+    harness: Harness,
+) -> None:
+    from core.rounds import build_pool, record_round, run_engine
+
+    await enrol(harness, "ana")
+    await enrol(harness, "ben", "mentor")
+    await enrol(harness, "eve", "mentor", languages="1, 2")
+    program = harness.bot.default_program
+    async with harness.bot.store.transaction() as uow:
+        state = (await uow.programs.all())[0]
+        pool = await build_pool(uow, program, state.id, harness.clock.now())
+    result = await run_engine(pool)  # the round proposes Ana with one mentor ...
+    await harness.say("ana", "/mentor request")  # ... while a mentor accepts her request
+    prompt = harness.last["ana"]
+    assert isinstance(prompt, Prompt)
+    await harness.click("ana", prompt.choices[0].id)
+    mentor = next(w.id for w, c in harness.port.sent if isinstance(c, Prompt) and ":req:" in c.id)
+    request = next(c for w, c in harness.port.sent if isinstance(c, Prompt) and ":req:" in c.id)
+    await harness.click(mentor, "accept", prompt_id=request.id)
+    async with harness.bot.store.transaction() as uow:
+        recorded = await record_round(uow, program, state.id, harness.clock.now(), result)
+    assert recorded == []
+    assert len(await matches(harness)) == 1
