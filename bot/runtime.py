@@ -21,6 +21,7 @@ from bot.scheduler import build_scheduler
 from bot.settings import Settings
 from core.clock import Clock, ManualClock, SystemClock
 from core.ports import ChatPort
+from storage.event_log import EventLog
 from storage.slack_installations import SqlInstallationStore, SqlOAuthStateStore
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ async def run(
     try:
         if slack is not None:
             slack.handler, slack.standing = app.bot.handle, app.bot.standing
+            slack.event_log = EventLog(app.engine).first_time
             if slack.config.oauth:
                 slack.installations = SqlInstallationStore(
                     app.engine, settings.slack_client_id or ""

@@ -109,6 +109,7 @@ class SlackAdapter:
     config: SlackConfig
     handler: Handler | None = None
     standing: Callable[[PlatformUser], Awaitable[Standing]] | None = None
+    event_log: Callable[[str], Awaitable[bool]] | None = None  # "first time?" across instances
     installations: AsyncInstallationStore | None = None
     oauth_states: AsyncOAuthStateStore | None = None
     port: SlackPort = field(init=False)
@@ -234,11 +235,17 @@ class SlackAdapter:
 
     async def _dedupe(self, body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> Any:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if isinstance(event_id, str) and not self._seen.first_time(event_id):
+        if isinstance(event_id, str) and not await self._first_time(event_id):
             log.info("slack: ignoring a retried event")
             return BoltResponse(status=200, body="")
         await next()
         return None
+
+    async def _first_time(self, event_id: str) -> bool:
+        """Shared across instances when the bot gives us its event log, else per instance."""
+        if self.event_log is not None:
+            return await self.event_log(f"slack:{event_id}")
+        return self._seen.first_time(event_id)
 
     async def _run(
         self, event: Event, notice: Callable[[], Awaitable[None]] | None = None

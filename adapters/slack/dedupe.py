@@ -7,8 +7,8 @@ from collections import OrderedDict
 
 
 class RecentIds:
-    """A bounded, expiring set of ids (per adapter instance; instances behind a load balancer
-    each keep their own, and Slack retries to any of them — see docs/slack.md)."""
+    """A bounded, expiring set of ids for one adapter instance: the fallback when the bot
+    does not hand the adapter its shared event log (`storage.event_log`)."""
 
     def __init__(self, size: int = 10_000, ttl: float = 3600.0) -> None:
         self._size, self._ttl = size, ttl

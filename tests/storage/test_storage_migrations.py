@@ -30,6 +30,7 @@ APP_TABLES = {
     "end_vote",
     "slack_installation",
     "slack_oauth_state",
+    "processed_event",
 }
 
 
