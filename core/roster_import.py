@@ -42,19 +42,23 @@ async def import_roster(
         for candidate in roster.candidates:
             user = PlatformUser(platform, workspace, candidate.id)
             person = await uow.participants.find(state.id, user)
+            fields = {
+                "roles": candidate.roles,
+                "answers": dict(candidate.answers),
+                "capacity": candidate.capacity if Role.MENTOR in candidate.roles else 0,
+                "status": ParticipantStatus.ACTIVE,
+                "paused_until": None,
+            }
             if person is None:
                 person = await uow.participants.add(
-                    Participant(state.id, user, candidate.id, joined_at=now)
+                    Participant(state.id, user, candidate.id, joined_at=now, **fields)
                 )
                 created += 1
             else:
+                for name, value in fields.items():
+                    setattr(person, name, value)
+                await uow.participants.save(person)
                 updated += 1
-            person.roles = candidate.roles
-            person.answers = dict(candidate.answers)
-            person.capacity = candidate.capacity if Role.MENTOR in candidate.roles else 0
-            person.status = ParticipantStatus.ACTIVE
-            person.paused_until = None
-            await uow.participants.save(person)
             ids[candidate.id] = person.key
         pairs = sorted(roster.history)
         if pairs:

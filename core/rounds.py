@@ -56,8 +56,12 @@ async def build_pool(uow: UnitOfWork, program: Program, state_id: int, now: date
             load[mentor] += len(m.ids(Role.MENTEE))
     candidates: list[Candidate] = []
     unavailable: dict[str, str] = {}
-    for person in people:
+    names: dict[str, str] = {}
+    for number, person in enumerate(people, start=1):
+        if number % ENCODE_CHUNK == 0:
+            await asyncio.sleep(0)  # large programs: let the adapters answer meanwhile
         pid = str(person.key)
+        names[pid] = person.safe_name
         if person.status is ParticipantStatus.LEFT:
             continue
         if person.status is ParticipantStatus.ONBOARDING:
@@ -84,7 +88,7 @@ async def build_pool(uow: UnitOfWork, program: Program, state_id: int, now: date
         history=frozenset(history),
         declined=frozenset(declined),
         unavailable=unavailable,
-        names={str(p.key): p.safe_name for p in people},
+        names=names,
     )
     return Pool(data, {str(p.key): p for p in people})
 

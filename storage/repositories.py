@@ -10,6 +10,7 @@ them; the unit of work (`storage.store`) commits or rolls back.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -37,6 +38,8 @@ from storage.tables import (
     ProgramStateRow,
     WorkspaceRow,
 )
+
+PAGE = 250  # participants per page when loading a whole program
 
 
 def roles_to_text(roles: Iterable[Role]) -> str:
@@ -273,26 +276,41 @@ class SqlParticipantRepository:
         self._session.expunge_all()
 
     async def list(self, program_state_id: int) -> list[Participant]:
-        """Every participant of the program, ordered by id; answers in one query for all."""
-        rows = list(
-            await self._session.scalars(
-                select(ParticipantRow)
-                .where(ParticipantRow.program_state_id == program_state_id)
-                .order_by(ParticipantRow.id)
+        """Every participant of the program, ordered by id, a page at a time.
+
+        Each page is two queries (people, then their answers); between pages the event loop
+        gets a turn, so loading a 12,000-person program never stalls the chat adapters for long.
+        Values read back are fresh objects already, so they are not copied again.
+        """
+        people: list[Participant] = []
+        after = 0
+        while True:
+            rows = (
+                await self._session.execute(
+                    select(ParticipantRow.__table__)  # type: ignore[call-overload]
+                    .where(
+                        ParticipantRow.program_state_id == program_state_id,
+                        ParticipantRow.id > after,  # type: ignore[operator]
+                    )
+                    .order_by(ParticipantRow.id)
+                    .limit(PAGE)
+                )
+            ).all()
+            if not rows:
+                return people
+            answers: dict[int, dict[str, Any]] = {row.id: {} for row in rows}
+            result = await self._session.execute(
+                select(AnswerRow.participant_id, AnswerRow.question_id, AnswerRow.value)
+                .where(AnswerRow.participant_id.in_(answers))  # type: ignore[attr-defined]
+                .order_by(AnswerRow.participant_id, AnswerRow.id)
             )
-        )
-        if not rows:
-            return []
-        answers: dict[int, dict[str, Any]] = {row.id: {} for row in rows if row.id is not None}
-        result = await self._session.execute(
-            select(AnswerRow.participant_id, AnswerRow.question_id, AnswerRow.value)
-            .join(ParticipantRow, ParticipantRow.id == AnswerRow.participant_id)
-            .where(ParticipantRow.program_state_id == program_state_id)
-            .order_by(AnswerRow.participant_id, AnswerRow.id)
-        )
-        for participant_id, question_id, value in result:
-            answers.setdefault(participant_id, {})[question_id] = json_copy(value, "answer")
-        return [_participant(row, answers.get(row.id or 0, {})) for row in rows]
+            for participant_id, question_id, value in result:
+                answers[participant_id][question_id] = value
+            people.extend(_participant(row, answers[row.id]) for row in rows)
+            if len(rows) < PAGE:
+                return people
+            after = rows[-1].id
+            await asyncio.sleep(0)
 
     async def _answers_of(self, row: ParticipantRow) -> dict[str, Any]:
         result = await self._session.execute(
