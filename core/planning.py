@@ -140,6 +140,7 @@ async def plan_cycle_end(
         state_id=state,
         match_id=match.key,
     )
+    # a deadline, not a message: it is not moved out of quiet hours
     await uow.reminders.plan(
         Reminder(
             kind="cycle_end",
@@ -184,6 +185,7 @@ async def plan_request(
         participant_id=mentor.key,
         payload={"request": request.key},
     )
+    # a deadline, not a message: it is not moved out of quiet hours
     await uow.reminders.plan(
         Reminder(
             kind="request_expiry",

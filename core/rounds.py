@@ -35,6 +35,7 @@ from core.ports import ChatPort, MessageRef, Store, UnitOfWork
 from core.program import Program, Role
 
 log = logging.getLogger(__name__)
+CHUNK = 1000  # people handled between two yields to the event loop (large programs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,7 @@ async def build_pool(uow: UnitOfWork, program: Program, state_id: int, now: date
     unavailable: dict[str, str] = {}
     names: dict[str, str] = {}
     for number, person in enumerate(people, start=1):
-        if number % ENCODE_CHUNK == 0:
+        if number % CHUNK == 0:
             await asyncio.sleep(0)  # large programs: let the adapters answer meanwhile
         pid = str(person.key)
         names[pid] = person.safe_name
@@ -93,9 +94,6 @@ async def build_pool(uow: UnitOfWork, program: Program, state_id: int, now: date
     return Pool(data, {str(p.key): p for p in people})
 
 
-ENCODE_CHUNK = 1000  # candidates encoded between two yields to the event loop
-
-
 async def run_engine(pool: Pool, executor: Executor | None = None) -> MatchResult:
     """Run the CPU-bound engine off the event loop.
 
@@ -108,8 +106,8 @@ async def run_engine(pool: Pool, executor: Executor | None = None) -> MatchResul
     if not isinstance(executor, ProcessPoolExecutor):
         return await loop.run_in_executor(executor, match, pool.data)
     data, chunks = pool.data, []
-    for start in range(0, len(data.candidates), ENCODE_CHUNK):
-        part = data.candidates[start : start + ENCODE_CHUNK]
+    for start in range(0, len(data.candidates), CHUNK):
+        part = data.candidates[start : start + CHUNK]
         rows = [(c.id, [r.value for r in c.roles], c.capacity, dict(c.answers)) for c in part]
         chunks.append(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
         await asyncio.sleep(0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -114,9 +114,7 @@ class MentorBot:
                 person = await uow.participants.find(state.id, user)
                 active = (ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)
                 enrolled = enrolled or (person is not None and person.status in active)
-        coordinator = any(user.user_id in p.coordinators for p in self.programs.values())
-        if not coordinator:
-            coordinator = (await port.user_info(user)).is_admin
+        coordinator = await _coordinates(port, user, self.programs.values())
         return Standing(enrolled=enrolled, coordinator=coordinator)
 
     async def _dispatch(self, uow: UnitOfWork, event: Event, turn: list[Context]) -> Reply:
@@ -246,9 +244,7 @@ class MentorBot:
         return await self.onboarding.submit_form(ctx, participant, session, form, event.values)
 
     async def _is_coordinator(self, ctx: Context) -> bool:
-        if ctx.user.user_id in ctx.program.coordinators:
-            return True
-        return (await ctx.port.user_info(ctx.user)).is_admin
+        return await _coordinates(ctx.port, ctx.user, [ctx.program])
 
     async def _participant(self, ctx: Context) -> Participant | None:
         return await ctx.uow.participants.find(ctx.state_id, ctx.user)
@@ -582,6 +578,13 @@ async def _archive(port: ChatPort, space: SpaceRef) -> Reply:
 class Standing:
     enrolled: bool
     coordinator: bool
+
+
+async def _coordinates(port: ChatPort, user: PlatformUser, programs: Iterable[Program]) -> bool:
+    """Listed as a coordinator of one of `programs`, or an admin of the platform workspace."""
+    if any(user.user_id in program.coordinators for program in programs):
+        return True
+    return (await port.user_info(user)).is_admin
 
 
 def _confirm(ctx: Context, kind: str, question: str, *, yes: str, no: str) -> Reply:
