@@ -67,7 +67,7 @@ def _current_rss_mib() -> float:
 
 def _data(case: Case) -> Any:
     from core.matching import MatchInput
-    from core.program import load_program
+    from core.programs.program import load_program
 
     program = load_program(DEFAULT_PROGRAM)
     if case.group:

@@ -36,8 +36,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import ManualClock
-from core.dispatcher import Dispatcher
-from core.reminders import Reminder, match_recipient
+from core.reminders.dispatcher import Dispatcher
+from core.reminders.outbox import Reminder, match_recipient
 from storage.engine import create_engine
 from storage.migrate import upgrade
 from storage.reminder_repository import claim_statement

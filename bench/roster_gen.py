@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from core.matching.model import Candidate
-from core.program import Program, Role
+from core.programs.program import Program, Role
 
 REGIONS: list[tuple[float, list[str], list[tuple[str, float]]]] = [
     # (share, timezones, [(language, probability)])

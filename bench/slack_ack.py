@@ -64,7 +64,7 @@ def _signed(body: str) -> dict[str, str]:
 
 def _b1() -> Any:
     from core.matching import MatchInput
-    from core.program import load_program
+    from core.programs.program import load_program
 
     return MatchInput(
         program=load_program(PROGRAM),
@@ -92,7 +92,7 @@ async def _rounds_as_the_bot_runs_them(
     The worker is started and warmed up first, as it is in a bot that has run a round before.
     """
     from bot.app import matching_executor
-    from core.rounds import Pool, run_engine
+    from core.rounds.flow import Pool, run_engine
 
     pool = Pool(await asyncio.to_thread(_b1), {})
     worker = matching_executor()
@@ -113,7 +113,7 @@ async def _measure(rounds: int, load_in: str | None, log: Any) -> dict[str, Any]
     from adapters.slack.app import SlackAdapter, SlackConfig
     from bot.app import settle_heap
     from core.clock import SystemClock
-    from core.program import load_programs
+    from core.programs.program import load_programs
     from core.service import MentorBot
     from storage.engine import create_engine
     from storage.migrate import upgrade

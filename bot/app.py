@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import Settings
 from core.clock import Clock
-from core.dispatcher import Dispatcher
-from core.engagement import Engagement
+from core.engagement.flow import Engagement
 from core.ports import ChatPort
-from core.program import Program, load_programs
+from core.programs.program import Program, load_programs
+from core.reminders.dispatcher import Dispatcher
 from core.service import MentorBot
 from storage.engine import create_engine
 from storage.migrate import upgrade

@@ -22,8 +22,8 @@ from bot.settings import Settings
 from bot.tour import TOUR
 from core.clock import SystemClock
 from core.matching import RosterError, load_roster
-from core.program import ProgramError, load_program, load_programs
-from core.roster_import import ImportSummary, import_roster
+from core.onboarding.roster_import import ImportSummary, import_roster
+from core.programs.program import ProgramError, load_program, load_programs
 from storage.engine import UnsupportedDatabaseURL, create_engine
 from storage.migrate import current, downgrade, upgrade
 from storage.store import SqlStore

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from core.matching import MatchInput, RosterError, load_roster, match
 from core.matching.groups import GroupTooLarge
-from core.program import ProgramError, load_program
+from core.programs.program import ProgramError, load_program
 
 PROGRESS_FROM = 2000
 """Rosters with at least this many participants get a progress bar (when asked for)."""

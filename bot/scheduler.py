@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from core.dispatcher import Dispatcher
+from core.reminders.dispatcher import Dispatcher
 
 log = logging.getLogger(__name__)
 

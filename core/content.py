@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.program import QuestionKind
+from core.programs.program import QuestionKind
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from core.content import Content, Reply
 from core.domain import ProgramState
 from core.identity import Conversation, PlatformUser
 from core.ports import ChatPort, UnitOfWork
-from core.program import Program
+from core.programs.program import Program
 
 
 @dataclass(slots=True)

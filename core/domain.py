@@ -9,7 +9,7 @@ from typing import Any
 
 from core.content import user_text
 from core.identity import PlatformUser, SpaceRef
-from core.program import Role
+from core.programs.program import Role
 
 
 class ParticipantStatus(StrEnum):

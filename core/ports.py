@@ -22,7 +22,7 @@ from core.domain import (
     ProgramState,
 )
 from core.identity import Conversation, PlatformUser, SpaceRef
-from core.reminders import ReminderRepository
+from core.reminders.outbox import ReminderRepository
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,15 +9,16 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import timedelta
 
-from core import admin, engagement_chat, requests
-from core.answers import describe_answer
 from core.clock import Clock
 from core.commands import VERB_NAMES, help_text
 from core.content import Choice, Content, Prompt, Reply
 from core.context import Context
+from core.coordinator import admin
 from core.domain import MatchStatus, Participant, ParticipantStatus
 from core.durations import InvalidDuration, describe_duration, parse_duration
-from core.engagement import Outgoing, end_match
+from core.engagement import chat as engagement_chat
+from core.engagement.flow import Outgoing, end_match
+from core.engagement.health import match_health
 from core.events import (
     ChoiceSelected,
     CommandInvoked,
@@ -26,13 +27,14 @@ from core.events import (
     MessageSeen,
     TextReceived,
 )
-from core.health import match_health
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
-from core.onboarding import PROFILE_FORM, Onboarding, form_for
-from core.planning import plan_resume, schedule_round
+from core.onboarding.flow import PROFILE_FORM, Onboarding, form_for
 from core.ports import ChatPort, Store, UnitOfWork
-from core.program import Program, Role
-from core.rounds import Progress, Rounds
+from core.programs.answers import describe_answer
+from core.programs.program import Program, Role
+from core.reminders.planning import plan_resume, schedule_round
+from core.rounds import requests
+from core.rounds.flow import Progress, Rounds
 
 log = logging.getLogger(__name__)
 

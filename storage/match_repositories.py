@@ -17,7 +17,7 @@ from core.domain import (
     RequestStatus,
 )
 from core.identity import SpaceRef
-from core.program import Role
+from core.programs.program import Role
 from storage.repositories import json_copy
 from storage.tables import (
     CycleRow,

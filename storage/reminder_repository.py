@@ -46,7 +46,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Update
 
-from core.reminders import Reminder, ReminderStatus
+from core.reminders.outbox import Reminder, ReminderStatus
 from storage.repositories import json_copy
 from storage.tables import ReminderRow
 

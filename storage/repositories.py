@@ -30,7 +30,7 @@ from core.domain import (
     ProgramState,
 )
 from core.identity import PlatformUser
-from core.program import Role
+from core.programs.program import Role
 from storage.tables import (
     AnswerRow,
     OnboardingSessionRow,

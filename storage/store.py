@@ -20,7 +20,7 @@ from core.ports import (
     RequestRepository,
     WorkspaceRepository,
 )
-from core.reminders import ReminderRepository
+from core.reminders.outbox import ReminderRepository
 from storage.engagement_repositories import SqlEngagementRepository
 from storage.engine import is_memory_sqlite
 from storage.match_repositories import (

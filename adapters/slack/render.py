@@ -16,7 +16,7 @@ from typing import Any
 
 from adapters.slack.text import chunks, clip, escape, mrkdwn
 from core.content import Choice, Content, Form, FormField, Prompt, Text, as_text, plain
-from core.program import QuestionKind
+from core.programs.program import QuestionKind
 
 Block = dict[str, Any]
 

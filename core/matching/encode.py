@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from core.answers import utc_offset_hours
-from core.program import MatchRule, Program, Question, QuestionKind, RuleKind
+from core.programs.answers import utc_offset_hours
+from core.programs.program import MatchRule, Program, Question, QuestionKind, RuleKind
 
 from .model import Candidate
 

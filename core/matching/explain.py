@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.program import Question, QuestionKind, RuleKind
+from core.programs.program import Question, QuestionKind, RuleKind
 
 from .model import Candidate
 from .scoring import Component

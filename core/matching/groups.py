@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.program import RuleKind
+from core.programs.program import RuleKind
 
 from .encode import build_rule
 from .explain import explain_pair
@@ -40,6 +40,7 @@ from .group_bound import cohort_bound
 from .model import Match, MatchResult, Optimality, Progress
 from .scoring import Scorer
 from .solve import solve_assignment
+from .stats import base_stats, unmatched_reasons
 
 MAX_PASSES = 30
 ANNEAL_STEPS = 100
@@ -237,7 +238,6 @@ def _repair(state: _State) -> None:
 def match_groups(
     scorer: Scorer, *, progress: Progress | None, k: int, keep: int, seconds: float = 20.0
 ) -> MatchResult:
-    from .engine import base_stats, unmatched_reasons
 
     started = time.perf_counter()
     if scorer.n_mentees > PEER_LIMIT:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core.program import Program, Role
+from core.programs.program import Program, Role
 
 Progress = Callable[[str, int, int], None]
 """`progress(phase, done, total)`: called while a phase runs so a caller can draw a bar."""

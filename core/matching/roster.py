@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.answers import InvalidAnswer, validate_answer
-from core.program import Mode, Program, QuestionKind, Role
+from core.programs.answers import InvalidAnswer, validate_answer
+from core.programs.program import Mode, Program, QuestionKind, Role
 
 from .model import Candidate
 

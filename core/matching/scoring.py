@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.program import Mode, Role
+from core.programs.program import Mode, Role
 
 from .encode import RuleTable, build_rule, choose_scale, matched_rules, points_dtype
 from .fused import FUSED_LIMIT, FusedTable, fuse, plan

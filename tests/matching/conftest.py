@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from core.matching import Candidate, MatchInput
-from core.program import Program, Role, parse_program
+from core.programs.program import Program, Role, parse_program
 
 AT = datetime(2025, 1, 15, 12, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ import json
 from conftest import TEST_PROGRAM, mentee, mentor, round_input
 
 from core.matching import match
-from core.program import Program, parse_program
+from core.programs.program import Program, parse_program
 
 
 def test_empty_pool(program: Program) -> None:

@@ -9,7 +9,7 @@ from test_matching_optimality import random_pool
 from core.matching import explain, match, suggest
 from core.matching.groups import _reassign, _seed, replace_capacities
 from core.matching.scoring import Scorer
-from core.program import Program, parse_program
+from core.programs.program import Program, parse_program
 
 
 def group_program(low: int, high: int) -> Program:

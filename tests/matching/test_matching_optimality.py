@@ -14,7 +14,7 @@ from core.matching import Candidate, match
 from core.matching.flow import match_bonus
 from core.matching.scoring import Scorer
 from core.matching.solve import solve_assignment
-from core.program import Program, Role
+from core.programs.program import Program, Role
 
 TOPICS = ["career", "leadership", "python", "design"]
 ZONES = ["+00:00", "+02:00", "-05:00", "+05:30", "Europe/Berlin", "America/Sao_Paulo"]

@@ -13,7 +13,7 @@ from core.matching.flow import match_bonus
 from core.matching.fused import joint_codes, plan
 from core.matching.pricing import RowBound, price
 from core.matching.scoring import FORBIDDEN, Scorer
-from core.program import parse_program
+from core.programs.program import parse_program
 
 pools = st.tuples(
     st.integers(0, 10_000), st.integers(1, 25), st.integers(1, 12), st.sampled_from([16, 1 << 22])

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from core.matching import RosterError, load_roster, parse_roster, parse_roster_csv
-from core.program import Program, Role
+from core.programs.program import Program, Role
 
 GOOD: dict[str, Any] = {
     "participants": [

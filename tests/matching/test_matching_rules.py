@@ -8,7 +8,7 @@ import pytest
 from conftest import mentee, mentor, round_input
 
 from core.matching import Candidate, match
-from core.program import Program, Role
+from core.programs.program import Program, Role
 
 
 def only_score(program: Program, e: Candidate, r: Candidate, **extra: object) -> float | None:

@@ -28,7 +28,7 @@ from urllib.parse import quote
 import aiohttp
 from aiohttp import web
 
-from core.reminders import Reminder, TransientDeliveryError
+from core.reminders.outbox import Reminder, TransientDeliveryError
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.domain import Participant
 from core.identity import PlatformUser
-from core.reminders import Reminder
+from core.reminders.outbox import Reminder
 from storage.store import SqlStore
 from storage.tables import ReminderRow
 

@@ -17,8 +17,8 @@ from reminders_platform import FakePlatform, PlatformClient
 from reminders_support import T0, minutes, plan, program, reminder, rows
 
 from core.clock import ManualClock
-from core.dispatcher import Dispatcher, DispatchStats
-from core.reminders import Reminder
+from core.reminders.dispatcher import Dispatcher, DispatchStats
+from core.reminders.outbox import Reminder
 from storage.store import SqlStore
 
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.program import QuietHours
-from core.quiet_hours import is_quiet, resolve_zone, waking_time
+from core.programs.program import QuietHours
+from core.reminders.quiet_hours import is_quiet, resolve_zone, waking_time
 
 NIGHT = QuietHours(start=21, end=8)
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from reminders_support import T0, minutes, participant, plan, program, reminder, rows
 
-from core.reminders import ReminderStatus
+from core.reminders.outbox import ReminderStatus
 from storage.store import SqlStore
 
 LEASE = timedelta(hours=1)

@@ -10,8 +10,8 @@ from reminders_support import plan, program, reminder
 
 from bot.scheduler import JOB_ID, build_scheduler
 from core.clock import SystemClock
-from core.dispatcher import Dispatcher
-from core.reminders import Reminder
+from core.reminders.dispatcher import Dispatcher
+from core.reminders.outbox import Reminder
 from storage.store import SqlStore
 
 

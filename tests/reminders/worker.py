@@ -20,8 +20,8 @@ from datetime import timedelta
 from reminders_platform import PlatformClient
 
 from core.clock import SystemClock
-from core.dispatcher import Dispatcher
-from core.reminders import Reminder
+from core.reminders.dispatcher import Dispatcher
+from core.reminders.outbox import Reminder
 from storage.engine import create_engine
 from storage.store import SqlStore
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain import OnboardingSession, OnboardingStep, Participant
 from core.identity import PlatformUser
-from core.program import Role
+from core.programs.program import Role
 from storage.engine import create_engine
 from storage.store import SqlStore
 from storage.tables import (

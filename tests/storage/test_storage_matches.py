@@ -17,7 +17,7 @@ from core.domain import (
     RequestStatus,
 )
 from core.identity import PlatformUser, SpaceRef
-from core.program import Role
+from core.programs.program import Role
 from storage.store import SqlStore
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

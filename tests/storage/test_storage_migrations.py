@@ -110,7 +110,7 @@ def test_migration_scripts_ship_inside_the_package() -> None:
 
 def test_status_constraints_follow_core_enums() -> None:
     from core.domain import ParticipantStatus
-    from core.program import Role
+    from core.programs.program import Role
     from storage.tables import MEMBER_ROLES, PARTICIPANT_STATUSES
 
     assert set(PARTICIPANT_STATUSES) == {status.value for status in ParticipantStatus}

@@ -17,7 +17,7 @@ from core.domain import (
     ProgramState,
 )
 from core.identity import PlatformUser
-from core.program import Role
+from core.programs.program import Role
 from storage.store import SqlStore
 from storage.tables import AnswerRow
 

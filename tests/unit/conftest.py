@@ -7,7 +7,7 @@ from harness import ROOT, START, FakeChat, Harness
 
 from core.clock import ManualClock
 from core.ports import Store
-from core.program import Program, load_program
+from core.programs.program import Program, load_program
 from core.service import MentorBot
 
 

@@ -11,11 +11,11 @@ from typing import Any
 from core.clock import ManualClock
 from core.commands import split_command
 from core.content import Content, Form, Prompt, Reply, as_text, parse_choice_text
-from core.dispatcher import Dispatcher
-from core.engagement import Engagement
+from core.engagement.flow import Engagement
 from core.events import ChoiceSelected, CommandInvoked, FormSubmitted, MessageSeen, TextReceived
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
 from core.ports import Capabilities, MessageRef, UserInfo
+from core.reminders.dispatcher import Dispatcher
 from core.service import MentorBot
 
 ROOT = Path(__file__).resolve().parents[2]

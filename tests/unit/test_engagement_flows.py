@@ -9,7 +9,7 @@ from harness import Harness, enrol, live, tick
 
 from core.content import Prompt
 from core.domain import GoalProgress, Health, MatchStatus, ParticipantStatus, RequestStatus
-from core.health import match_health
+from core.engagement.health import match_health
 
 CHECKIN_DAYS = 14  # the bundled program's cadence
 NUDGE_DAYS = 10

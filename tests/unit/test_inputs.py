@@ -8,16 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.answers import (
+from core.content import Choice, Prompt, parse_choice_text, plain, user_text
+from core.durations import InvalidDuration, describe_duration, parse_duration
+from core.programs.answers import (
     InvalidAnswer,
     normalize_timezone,
     parse_text_answer,
     utc_offset_hours,
     validate_answer,
 )
-from core.content import Choice, Prompt, parse_choice_text, plain, user_text
-from core.durations import InvalidDuration, describe_duration, parse_duration
-from core.program import Question
+from core.programs.program import Question
 
 
 def question(**fields: object) -> Question:

@@ -12,7 +12,7 @@ from core.domain import MatchStatus
 from core.events import ChoiceSelected
 from core.identity import Conversation
 from core.ports import Store
-from core.program import Program, Role
+from core.programs.program import Program, Role
 from core.service import MentorBot
 
 
@@ -203,7 +203,7 @@ async def test_two_accepts_for_the_last_place_give_one_match(
 async def test_a_mentee_matched_while_the_engine_ran_is_not_matched_twice(
     harness: Harness,
 ) -> None:
-    from core.rounds import build_pool, record_round, run_engine
+    from core.rounds.flow import build_pool, record_round, run_engine
 
     await enrol(harness, "ana")
     await enrol(harness, "ben", "mentor")

@@ -9,7 +9,7 @@ from harness import MENTEE_ANSWERS, MENTOR_ANSWERS, FakeChat, Harness, enrol
 from core.content import Form, Prompt
 from core.domain import ParticipantStatus
 from core.ports import Capabilities, Store
-from core.program import Role
+from core.programs.program import Role
 
 
 async def participant(harness: Harness, name: str):

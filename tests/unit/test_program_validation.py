@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from core.program import Mode, ProgramError, load_program, load_programs
+from core.programs.program import Mode, ProgramError, load_program, load_programs
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = {

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from bench.roster_gen import RosterSpec, candidates
 from bot.app import matching_executor
 from core.matching import MatchInput, match
-from core.program import Program
-from core.rounds import Pool, run_engine
+from core.programs.program import Program
+from core.rounds.flow import Pool, run_engine
 
 
 async def test_the_worker_process_matches_like_the_thread(program: Program) -> None:

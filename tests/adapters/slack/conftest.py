@@ -20,7 +20,7 @@ from fake_slack import TEAM, FakeSlack
 from adapters.slack.app import SlackAdapter, SlackConfig
 from core.clock import ManualClock
 from core.ports import ChatPort
-from core.program import Program, load_programs
+from core.programs.program import Program, load_programs
 from core.service import MentorBot
 from storage.store import SqlStore
 

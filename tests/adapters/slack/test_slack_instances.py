@@ -9,7 +9,7 @@ from fake_slack import FakeSlack
 
 from adapters.slack.app import SlackAdapter, SlackConfig
 from core.ports import ChatPort
-from core.program import Program
+from core.programs.program import Program
 from storage.event_log import EventLog
 from storage.store import SqlStore
 

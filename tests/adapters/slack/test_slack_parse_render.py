@@ -15,7 +15,7 @@ from adapters.slack.text import channel_name, chunks, escape, mrkdwn
 from core.content import Choice, Form, FormField, Prompt, Text
 from core.events import MemberJoined, MessageSeen, TextReceived
 from core.identity import ConversationKind
-from core.program import Program, QuestionKind, Role
+from core.programs.program import Program, QuestionKind, Role
 
 PAYLOADS = Path(__file__).parent / "payloads"
 

@@ -11,7 +11,7 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from adapters.slack.app import SlackAdapter, SlackConfig
 from core.ports import ChatPort
-from core.program import Program
+from core.programs.program import Program
 from storage.engine import create_engine
 from storage.migrate import upgrade
 from storage.slack_installations import SqlInstallationStore, SqlOAuthStateStore

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from core.domain import CheckInAnswer, Health, MatchRecord
 from core.ports import UnitOfWork
-from core.program import Program
+from core.programs.program import Program
 
 
 async def last_engaged(uow: UnitOfWork, match: MatchRecord) -> date:

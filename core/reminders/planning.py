@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from core.domain import MatchRecord, MentorRequest, Participant
 from core.identity import PlatformUser
 from core.ports import UnitOfWork
-from core.program import Program, Role
-from core.quiet_hours import waking_time
-from core.reminders import Reminder, match_recipient, participant_recipient
+from core.programs.program import Program, Role
+from core.reminders.outbox import Reminder, match_recipient, participant_recipient
+from core.reminders.quiet_hours import waking_time
 
 ONBOARDING_NUDGE = timedelta(days=2)
 END_NOTICE = timedelta(days=7)

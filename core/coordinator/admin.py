@@ -7,7 +7,6 @@ import io
 from collections import Counter
 from statistics import mean
 
-from core.answers import describe_answer
 from core.content import Reply, Text, plural, user_text
 from core.context import Context
 from core.domain import (
@@ -18,11 +17,12 @@ from core.domain import (
     Participant,
     ParticipantStatus,
 )
-from core.engagement import Outgoing, end_match
-from core.health import match_health
+from core.engagement.flow import Outgoing, end_match
+from core.engagement.health import match_health
 from core.identity import Conversation
-from core.planning import members_of
-from core.program import Role
+from core.programs.answers import describe_answer
+from core.programs.program import Role
+from core.reminders.planning import members_of
 
 EXPORT_ROWS = 200  # a chat message is no place for more; the CLI can export everything
 

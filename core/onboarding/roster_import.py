@@ -15,7 +15,7 @@ from core.domain import Cycle, MatchMember, MatchRecord, MatchStatus, Participan
 from core.identity import PlatformUser
 from core.matching import Roster
 from core.ports import Store
-from core.program import Program, Role
+from core.programs.program import Program, Role
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from core.program import Question, QuestionKind
+from core.programs.program import Question, QuestionKind
 
 AnswerValue = str | int | float | list[str] | None
 

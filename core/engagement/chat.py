@@ -17,10 +17,10 @@ from core.domain import (
     MatchStatus,
     Participant,
 )
-from core.engagement import MAX_GOALS
+from core.engagement.flow import MAX_GOALS
 from core.identity import SpaceRef
-from core.planning import members_of, plan_reminder
-from core.program import Role
+from core.programs.program import Role
+from core.reminders.planning import members_of, plan_reminder
 
 GOAL_WORDS = {
     GoalProgress.NOT_STARTED: "not started",

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.answers import InvalidAnswer, describe_answer, parse_text_answer, validate_answer
 from core.content import Choice, Content, Form, FormField, Prompt, Reply, Text, plural
 from core.context import Context
 from core.domain import OnboardingSession, OnboardingStep, Participant, ParticipantStatus
-from core.planning import plan_onboarding_nudge
-from core.program import Program, Question, QuestionKind, Role
+from core.programs.answers import InvalidAnswer, describe_answer, parse_text_answer, validate_answer
+from core.programs.program import Program, Question, QuestionKind, Role
+from core.reminders.planning import plan_onboarding_nudge
 
 ROLE_CHOICES = {
     "mentee": frozenset({Role.MENTEE}),

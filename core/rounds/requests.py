@@ -22,9 +22,9 @@ from core.domain import (
 )
 from core.identity import Conversation
 from core.matching import Candidate, MatchInput, explain, suggest
-from core.planning import plan_request
-from core.program import Role
-from core.rounds import build_pool
+from core.programs.program import Role
+from core.reminders.planning import plan_request
+from core.rounds.flow import build_pool
 
 SUGGESTIONS = 3
 

@@ -41,7 +41,7 @@ from typing import Any, TypeVar
 
 from core.clock import Clock
 from core.ports import Store
-from core.reminders import Deliver, GiveUp, Reminder, TransientDeliveryError
+from core.reminders.outbox import Deliver, GiveUp, Reminder, TransientDeliveryError
 
 log = logging.getLogger(__name__)
 

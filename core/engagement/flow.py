@@ -1,8 +1,8 @@
 """Keeping matches alive: what each reminder says when the dispatcher delivers it.
 
-Reminders are planned by `core.planning` when things happen. Delivery (`Engagement.deliver`)
-first decides and records in one short transaction — idempotently, because a failed send is
-retried — then sends with the reminder's idempotency key.
+Reminders are planned by `core.reminders.planning` when things happen. Delivery
+(`Engagement.deliver`) first decides and records in one short transaction — idempotently,
+because a failed send is retried — then sends with the reminder's idempotency key.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from core.domain import (
     ParticipantStatus,
     RequestStatus,
 )
-from core.health import last_engaged
+from core.engagement.health import last_engaged
 from core.identity import Conversation, PlatformUser, SpaceRef
-from core.planning import members_of, plan_cycle_end, plan_reminder
 from core.ports import ChatPort, Store, UnitOfWork
-from core.program import Program, Role
-from core.reminders import Reminder, match_recipient
-from core.rounds import Rounds
+from core.programs.program import Program, Role
+from core.reminders.outbox import Reminder, match_recipient
+from core.reminders.planning import members_of, plan_cycle_end, plan_reminder
+from core.rounds.flow import Rounds
 
 log = logging.getLogger(__name__)
 

@@ -30,9 +30,9 @@ from core.domain import (
 )
 from core.identity import Conversation
 from core.matching import Candidate, MatchInput, MatchResult, match
-from core.planning import plan_match_start
 from core.ports import ChatPort, MessageRef, Store, UnitOfWork
-from core.program import Program, Role
+from core.programs.program import Program, Role
+from core.reminders.planning import plan_match_start
 
 log = logging.getLogger(__name__)
 CHUNK = 1000  # people handled between two yields to the event loop (large programs)

@@ -1,7 +1,7 @@
 """Reminders: the outbox rows core plans and the dispatcher delivers.
 
 Core plans a reminder when something happens (a match starts, a request is sent, someone
-pauses); the dispatcher (`core.dispatcher`) claims due rows, hands each to a `Deliver`
+pauses); the dispatcher (`core.reminders.dispatcher`) claims due rows, hands each to a `Deliver`
 callback that decides what to send, and records the outcome. Planning is idempotent: the
 `idempotency_key` is unique, so planning the same thing twice keeps one row.
 

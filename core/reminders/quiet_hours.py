@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
-from core.answers import zone_of
-from core.program import QuietHours
+from core.programs.answers import zone_of
+from core.programs.program import QuietHours
 
 HORIZON = timedelta(hours=24)
 """How far ahead a moment that suits everyone is looked for before the first zone wins."""
