@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from core.content import Content, Reply
 from core.domain import ProgramState
-from core.identity import Conversation, PlatformUser
+from core.identity import Conversation, PlatformUser, SpaceRef
 from core.ports import ChatPort, UnitOfWork
 from core.programs.program import Program
+
+if TYPE_CHECKING:
+    from core.engagement.flow import Outgoing
+    from core.onboarding.flow import Onboarding
+    from core.rounds.flow import Rounds
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The bot's long-lived collaborators that a verb may need beyond its transaction."""
+
+    ports: Mapping[str, ChatPort]
+    onboarding: Onboarding
+    rounds: Rounds
 
 
 @dataclass(slots=True)
@@ -22,6 +37,7 @@ class Context:
     where: Conversation
     port: ChatPort
     now: datetime
+    services: Services
     display_name: str | None = None
     command: str = "/mentor"
     outbox: list[tuple[Conversation, Content]] = field(default_factory=list)
@@ -34,6 +50,19 @@ class Context:
     def after_commit(self, job: Callable[[], Awaitable[Reply]]) -> None:
         """Long work (a matching round, opening spaces) that runs in transactions of its own."""
         self.later.append(job)
+
+    def send_later(self, out: Outgoing) -> None:
+        """Messages and space archiving decided in this event, done once it has committed."""
+        for to, content in out.messages:
+            self.notify(Conversation.dm(to) if isinstance(to, PlatformUser) else to, content)
+        for space in out.archive:
+            port = self.services.ports[space.platform]
+
+            async def archive(port: ChatPort = port, space: SpaceRef = space) -> Reply:
+                await port.archive_space(space)
+                return Reply()
+
+            self.after_commit(archive)
 
     @property
     def state_id(self) -> int:
