@@ -73,7 +73,7 @@ def _person(rng: np.random.Generator, role: Role, capacity: int) -> dict[str, An
 
 
 def generate(spec: RosterSpec) -> list[dict[str, Any]]:
-    """Roster participants as DESIGN.md JSON rows (`id`, `role`, `capacity`, `answers`)."""
+    """Roster participants as roster JSON rows (`id`, `role`, `capacity`, `answers`)."""
     rng = np.random.default_rng(spec.seed)
     rows: list[dict[str, Any]] = []
     width = len(str(max(spec.mentees, spec.mentors)))

@@ -8,8 +8,9 @@ distinct × distinct grid. Scoring a block of pairs is then a table lookup per r
 Scores are integers: component values are multiplied by `scale`, chosen as the least common
 multiple of the denominators a rule can produce (weights as written, `1/|E|` for overlap,
 minutes over `max_gap_hours` for timezones). With that scale every component is an exact
-integer, so the solver optimises exactly the DESIGN.md score. If the LCM is unreasonably large
-(odd weights, huge option lists) a fixed scale of 10^6 is used and `exact` is False.
+integer, so the solver optimises exactly the score of docs/architecture.md. If the LCM is
+unreasonably large (odd weights, huge option lists) a fixed scale of 10^6 is used and `exact`
+is False.
 """
 
 from __future__ import annotations
@@ -182,7 +183,7 @@ def encode_side(
 def evaluate(
     rule: MatchRule, mentee: Side, mentor: Side, mentee_codes: np.ndarray, peer: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The DESIGN.md formulas on (some mentee codes) × (all distinct mentor answers).
+    """The formulas of docs/architecture.md on (some mentee codes) × (all distinct mentor answers).
 
     Returns float component values and a bool feasibility grid. `peer` compares two mentees
     (group affinity): overlap becomes |A∩B|/|A∪B| and nothing is infeasible.

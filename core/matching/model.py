@@ -97,7 +97,7 @@ class MatchResult:
     timings: Mapping[str, float] = field(default_factory=dict)
 
     def to_dict(self, *, timings: bool = False) -> dict[str, Any]:
-        """The DESIGN.md output format. Timings are opt-in because they differ run to run."""
+        """The output of `mentorbot match` (docs/architecture.md); timings only on request."""
         stats = dict(self.stats)
         if timings:
             stats["timings_s"] = {name: round(value, 3) for name, value in self.timings.items()}

@@ -1,4 +1,4 @@
-"""Roster files for offline matching and import: JSON (DESIGN.md format) and CSV.
+"""Roster files for offline matching and import: JSON (the format in docs/architecture.md) and CSV.
 
 JSON: `{"participants": [{"id", "role", "capacity"?, "answers": {question_id: value}}],
 "history": [[mentee_id, mentor_id], ...], "declined": [[mentee_id, mentor_id], ...]?}`.

@@ -1,9 +1,10 @@
 """Scores of (mentee, mentor) pairs, computed block by block from the rule tables.
 
-A block is `rows` mentees × every mentor, as integers (`scale` × the DESIGN.md score). A
-negative entry means the pair is infeasible: a required rule fails (its table entry is `neg`,
-below minus the largest possible score, so the sum stays negative), the pair was matched in an
-earlier cycle, someone declined it, or it would match a person with themself.
+A block is `rows` mentees × every mentor, as integers (`scale` × the score of
+docs/architecture.md). A negative entry means the pair is infeasible: a required rule fails
+(its table entry is `neg`, below minus the largest possible score, so the sum stays
+negative), the pair was matched in an earlier cycle, someone declined it, or it would match a
+person with themself.
 """
 
 from __future__ import annotations
@@ -207,10 +208,6 @@ class Scorer:
             for n in range(len(mentees))
         ]
 
-    def is_forbidden(self, mentee: int, mentor: int) -> bool:
-        lo, hi = np.searchsorted(self._forbidden_e, [mentee, mentee + 1])
-        return bool(np.any(self._forbidden_r[lo:hi] == mentor))
-
     def exclusions(self, mentees: np.ndarray) -> dict[int, np.ndarray]:
         """For each required rule (by position), how many mentors it excludes per mentee."""
         out: dict[int, np.ndarray] = {}
@@ -225,5 +222,5 @@ class Scorer:
         return out
 
     def score(self, points: int | np.integer) -> float:
-        """Scaled integer points back to a DESIGN.md score."""
+        """Scaled integer points back to a score (docs/architecture.md)."""
         return float(points) / self.scale
