@@ -67,10 +67,13 @@ class FakeChat:
         return space
 
     async def add_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None:
-        return None
+        members = self.members.setdefault(space.space_id, [])
+        members.extend(u.user_id for u in users if u.user_id not in members)
 
     async def remove_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None:
-        return None
+        gone = {u.user_id for u in users}
+        members = self.members.get(space.space_id, [])
+        members[:] = [m for m in members if m not in gone]
 
     async def archive_space(self, space: SpaceRef) -> None:
         self.archived.append(space)
