@@ -91,7 +91,8 @@ async def play(driver: Driver) -> Story:
         assert "cora" not in space.members
         intro = "\n".join(d.messages_in(space.id))
         assert "Welcome" in intro, intro
-        assert "Ana" in intro and "Ben" in intro, intro
+        assert "Ana" in intro, intro
+        assert "Ben" in intro, intro
 
     async with story.step("the mentee sets a goal"):
         added = await d.say("ana", "/mentor goals add Run my first team retro")
