@@ -13,15 +13,27 @@ from core.clock import ManualClock
 from core.programs.program import Program
 from tests.kit.drivers.base import Driver
 from tests.kit.drivers.shell import ShellDriver
+from tests.kit.drivers.slack import SlackDriver
 from tests.kit.harness import START
 from tests.kit.scenario import play
 
-DRIVERS = ["shell"]
+DRIVERS = ["shell", "slack"]
 
 
 @pytest_asyncio.fixture
 async def shell_driver(tmp_path: Path, program: Program) -> AsyncIterator[Driver]:
     driver = await ShellDriver(
+        f"sqlite:///{tmp_path / 'bot.db'}", program, ManualClock(START)
+    ).start()
+    try:
+        yield driver
+    finally:
+        await driver.close()
+
+
+@pytest_asyncio.fixture
+async def slack_driver(tmp_path: Path, program: Program) -> AsyncIterator[Driver]:
+    driver = await SlackDriver(
         f"sqlite:///{tmp_path / 'bot.db'}", program, ManualClock(START)
     ).start()
     try:

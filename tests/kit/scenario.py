@@ -78,8 +78,8 @@ async def play(driver: Driver) -> Story:
 
     async with story.step("the coordinator previews a round: proposed, nothing created"):
         preview = await d.say("cora", "/mentor admin match preview")
-        assert "Ana" in preview, preview
-        assert "Ben" in preview, preview
+        assert "ana" in preview.lower(), preview  # display names differ by platform
+        assert "ben" in preview.lower(), preview
         assert d.space_of("ana", "ben") is None
 
     async with story.step("the coordinator commits: a space with both and the introduction"):
@@ -91,8 +91,8 @@ async def play(driver: Driver) -> Story:
         assert "cora" not in space.members
         intro = "\n".join(d.messages_in(space.id))
         assert "Welcome" in intro, intro
-        assert "Ana" in intro, intro
-        assert "Ben" in intro, intro
+        assert "ana" in intro.lower(), intro
+        assert "ben" in intro.lower(), intro
 
     async with story.step("the mentee sets a goal"):
         added = await d.say("ana", "/mentor goals add Run my first team retro")
@@ -120,16 +120,16 @@ async def play(driver: Driver) -> Story:
     async with story.step("after a restart the bot still knows everyone"):
         await d.restart()
         status = await d.say("ana", "/mentor status")
-        assert "Ben" in status, status
+        assert "ben" in status.lower(), status
 
     async with story.step(
         "a prompt from before the restart can still be answered", needs=PROMPT_REGISTRY
     ):
         before = await d.say("ana", "/mentor my-data")
         assert '"progress": "not_started"' in before, before
-        await d.click("ana", "Under way")  # the goal question the check-in sent before
+        answer = await d.click("ana", "Under way")  # the goal question the check-in sent
         after = await d.say("ana", "/mentor my-data")
-        assert '"progress": "under_way"' in after, after
+        assert '"progress": "under_way"' in after, f"the answer was not taken; bot said: {answer}"
 
     async with story.step("forget-me deletes the person"):
         await d.say("ana", "/mentor forget-me")
