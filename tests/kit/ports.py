@@ -21,14 +21,16 @@ from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
 from core.ports import ChatPort
 from tests.kit.fake_port import FakeChat
 from tests.kit.harness import START
-from tests.kit.slack import BOT_TOKEN, BOT_USER, TEAM, FakeSlack
+from tests.kit.slack import BOT_TOKEN, BOT_USER, TEAM, USERS, FakeSlack
+
+People = tuple[PlatformUser, PlatformUser, PlatformUser]
 
 
 @dataclass
 class PortUnderTest:
     port: ChatPort
     workspace: str
-    people: tuple[PlatformUser, PlatformUser, PlatformUser]
+    people: People
     """Ana, Ben and Cora (display names exactly those), as users of the platform."""
     shown: Callable[[Conversation], list[str]]
     """Every message the conversation shows now, oldest first, as text (labels included)."""
@@ -41,6 +43,10 @@ class PortUnderTest:
     """Forms shown to the person (modals or their text), as text."""
 
 
+def three(user: Callable[[str], PlatformUser], ana: str, ben: str, cora: str) -> People:
+    return user(ana), user(ben), user(cora)
+
+
 @asynccontextmanager
 async def fake_chat_port() -> AsyncIterator[PortUnderTest]:
     port = FakeChat()
@@ -51,7 +57,7 @@ async def fake_chat_port() -> AsyncIterator[PortUnderTest]:
     yield PortUnderTest(
         port,
         "ws1",
-        tuple(PlatformUser("fake", "ws1", n) for n in ("ana", "ben", "cora")),  # type: ignore[arg-type]
+        three(lambda name: PlatformUser("fake", "ws1", name), "ana", "ben", "cora"),
         shown,
         lambda space: set(port.members.get(space.space_id, [])),
         lambda space: space in port.archived,
@@ -77,7 +83,7 @@ async def shell_port() -> AsyncIterator[PortUnderTest]:
     yield PortUnderTest(
         shell,
         "local",
-        tuple(shell.user(n) for n in ("ana", "ben", "cora")),  # type: ignore[arg-type]
+        three(shell.user, "ana", "ben", "cora"),
         lambda where: shell_shown(lines, where),
         lambda space: set(shell.state.rooms[space.space_id].members),
         lambda space: shell.state.rooms[space.space_id].archived,
@@ -97,13 +103,7 @@ def slack_channel(where: Conversation) -> str:
 
 @asynccontextmanager
 async def slack_port() -> AsyncIterator[PortUnderTest]:
-    fake = await FakeSlack(
-        {
-            "U0ANA": {"name": "ana", "profile": {"display_name": "Ana"}},
-            "U0BEN": {"name": "ben", "profile": {"display_name": "Ben"}},
-            "U0CORA": {"name": "cora", "profile": {"display_name": "Cora"}, "is_admin": True},
-        }
-    ).start()
+    fake = await FakeSlack(dict(USERS)).start()
 
     async def token(team: str) -> str | None:
         return BOT_TOKEN if team == TEAM else None
@@ -121,7 +121,7 @@ async def slack_port() -> AsyncIterator[PortUnderTest]:
         yield PortUnderTest(
             port,
             TEAM,
-            tuple(PlatformUser("slack", TEAM, u) for u in ("U0ANA", "U0BEN", "U0CORA")),  # type: ignore[arg-type]
+            three(lambda uid: PlatformUser("slack", TEAM, uid), "U0ANA", "U0BEN", "U0CORA"),
             shown,
             lambda space: fake.channels[space.space_id].members - {BOT_USER},
             lambda space: fake.channels[space.space_id].archived,

@@ -24,16 +24,11 @@ from core.clock import ManualClock
 from core.programs.program import Program
 from tests.kit.drivers.base import Answers, Joined, Space
 from tests.kit.drivers.wiring import COMMAND, Wired, wire
-from tests.kit.slack import BOT_TOKEN, BOT_USER, SECRET, FakeSlack, SlackClient
+from tests.kit.slack import BOT_TOKEN, BOT_USER, SECRET, USERS, FakeSlack, SlackClient
 from tests.kit.slack.payloads import click, find_button, submission
 
 IDS = {"ana": "U0ANA", "ben": "U0BEN", "cora": "U0CORA"}
 NAMES = {v: k for k, v in IDS.items()}
-USERS = {
-    "U0ANA": {"name": "ana", "real_name": "Ana Lima", "profile": {"display_name": "Ana"}},
-    "U0BEN": {"name": "ben", "real_name": "Ben Okafor", "profile": {"display_name": "Ben"}},
-    "U0CORA": {"name": "cora", "profile": {"display_name": "Cora"}, "is_admin": True},
-}
 
 
 def dm_channel(who: str) -> str:
