@@ -11,6 +11,9 @@
 On PostgreSQL the test session creates one database with a unique name (dropped at the end) and
 each test gets it with an empty `public` schema, so tests are isolated without paying for a
 CREATE DATABASE per test.
+
+The adapter test kit (`tests/kit`) is loaded as a plugin here, so every folder gets its
+fixtures and imports its helpers the same way: `from tests.kit import …`.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.engine import create_engine
 from storage.migrate import upgrade
 from storage.store import SqlStore
+
+pytest_plugins = ["tests.kit.plugin"]
 
 POSTGRES_URL_VARIABLE = "MENTORBOT_TEST_POSTGRES_URL"
 

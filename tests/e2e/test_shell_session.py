@@ -14,19 +14,7 @@ import pytest
 from adapters.shell.adapter import ShellAdapter
 from core.clock import ManualClock
 from core.identity import PlatformUser
-
-ROOT = Path(__file__).resolve().parents[2]
-MENTEE_ANSWERS = [
-    "1, 2",
-    "Lead a team within a year.",
-    "skip",
-    "1, 2",
-    "Europe/Madrid",
-    "2",
-    "1",
-    "2",
-    "Engineer in Madrid.",
-]
+from tests.kit import MENTEE_ANSWERS, ROOT
 
 
 def mentorbot(

@@ -5,10 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from harness import Harness, enrol, live, tick
-
 from core.content import Prompt
 from core.domain import MatchStatus
+from tests.kit import Harness, enrol, live, tick
 
 
 async def matched(harness: Harness) -> str:

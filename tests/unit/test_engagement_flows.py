@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from harness import Harness, enrol, live, tick
-
 from core.content import Prompt
 from core.domain import GoalProgress, Health, MatchStatus, ParticipantStatus, RequestStatus
 from core.engagement.health import match_health
+from tests.kit import Harness, enrol, live, tick
 
 CHECKIN_DAYS = 14  # the bundled program's cadence
 NUDGE_DAYS = 10

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-from harness import FakeChat, Harness, enrol
-
 from core.clock import ManualClock
 from core.content import Prompt
 from core.domain import MatchStatus
@@ -14,6 +12,7 @@ from core.identity import Conversation
 from core.ports import Store
 from core.programs.program import Program, Role
 from core.service import MentorBot
+from tests.kit import FakeChat, Harness, enrol
 
 
 async def matches(harness: Harness, status: MatchStatus = MatchStatus.ACTIVE):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from harness import MENTEE_ANSWERS, MENTOR_ANSWERS, FakeChat, Harness, enrol
-
 from core.content import Form, Prompt
 from core.domain import ParticipantStatus
 from core.ports import Capabilities, Store
 from core.programs.program import Role
+from tests.kit import MENTEE_ANSWERS, MENTOR_ANSWERS, FakeChat, Harness, enrol
 
 
 async def participant(harness: Harness, name: str):

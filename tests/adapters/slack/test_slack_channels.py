@@ -6,12 +6,12 @@ import time
 from typing import Any
 
 from conftest import Stack
-from fake_slack import BOT_USER, TEAM, Channel
 from test_slack_http import MENTEE, MENTOR
 
 from core.content import Text
 from core.events import ChoiceSelected, CommandInvoked, FormSubmitted
 from core.identity import Conversation, PlatformUser
+from tests.kit.slack import BOT_USER, TEAM, Channel
 
 
 def person(user_id: str) -> PlatformUser:

@@ -6,12 +6,12 @@ import time
 from typing import Any
 
 from conftest import Stack
-from fake_slack import TEAM
-from slack_payloads import click, find_button, submission
 from slack_sdk.models.views import View
 
 from core.content import Choice, Prompt
 from core.identity import Conversation, ConversationKind
+from tests.kit.slack import TEAM
+from tests.kit.slack.payloads import click, find_button, submission
 
 MENTEE = {
     "topics_wanted": ["career", "leadership"],

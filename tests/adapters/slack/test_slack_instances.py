@@ -4,14 +4,14 @@ other instance is still processed once."""
 from __future__ import annotations
 
 import aiohttp
-from conftest import BOT_TOKEN, SECRET, SlackClient, make_bot
-from fake_slack import FakeSlack
+from conftest import make_bot
 
 from adapters.slack.app import SlackAdapter, SlackConfig
 from core.ports import ChatPort
 from core.programs.program import Program
 from storage.event_log import EventLog
 from storage.store import SqlStore
+from tests.kit.slack import BOT_TOKEN, SECRET, FakeSlack, SlackClient
 
 
 async def test_a_retry_to_the_other_instance_is_processed_once(

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from conftest import BOT_TOKEN, make_bot
-from fake_slack import TEAM, FakeSlack
+from conftest import make_bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from adapters.slack.app import SlackAdapter, SlackConfig
@@ -16,6 +15,7 @@ from storage.engine import create_engine
 from storage.migrate import upgrade
 from storage.slack_installations import SqlInstallationStore, SqlOAuthStateStore
 from storage.store import SqlStore
+from tests.kit.slack import BOT_TOKEN, TEAM, FakeSlack
 
 
 async def test_socket_mode_acks_a_slash_command_and_answers(

@@ -266,6 +266,29 @@ class FakeSlack:
         channel.members.update(users)
         return {"channel": {"id": channel.id}}
 
+    def _conversations_kick(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels[self._channel(str(params["channel"]))]
+        user = str(params["user"])
+        if user == BOT_USER:
+            raise SlackError("cant_kick_self")
+        if user not in channel.members:
+            raise SlackError("not_in_channel")
+        channel.members.discard(user)
+        return {}
+
+    def _conversations_archive(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels[self._channel(str(params["channel"]))]
+        if channel.id.startswith("G"):
+            raise SlackError("method_not_supported_for_channel_type")
+        if channel.archived:
+            raise SlackError("already_archived")
+        channel.archived = True
+        return {}
+
+    def _conversations_close(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._channel(str(params["channel"]))
+        return {}
+
     def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         users = sorted(str(params["users"]).split(","))
         channel_id = "G" + "".join(u[-3:] for u in users)

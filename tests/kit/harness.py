@@ -1,94 +1,28 @@
-"""A harness that drives whole flows through `MentorBot.handle` with a recording fake port."""
+"""The flow harness: drives whole flows through `MentorBot.handle` with the recording `FakeChat`.
+
+`say`/`click`/`submit` act as a person; `enrol` joins with standard answers; `tick` runs the
+reminder dispatcher once; `live` lets days pass as a running bot would.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from core.clock import ManualClock
 from core.commands import split_command
-from core.content import Content, Form, Prompt, Reply, as_text, parse_choice_text
+from core.content import Content, Prompt, Reply, as_text, parse_choice_text
 from core.engagement.flow import Engagement
 from core.events import ChoiceSelected, CommandInvoked, FormSubmitted, MessageSeen, TextReceived
-from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
-from core.ports import Capabilities, MessageRef, UserInfo
+from core.identity import Conversation, ConversationKind, PlatformUser
 from core.reminders.dispatcher import Dispatcher
 from core.service import MentorBot
+from tests.kit.fake_port import FakeChat
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@dataclass
-class FakeChat:
-    """A ChatPort that records everything; `admins` are platform admins."""
-
-    caps: Capabilities = field(default_factory=Capabilities)
-    admins: set[str] = field(default_factory=set)
-    sent: list[tuple[Conversation, Content]] = field(default_factory=list)
-    members: dict[str, list[str]] = field(default_factory=dict)
-    keys: dict[str, MessageRef] = field(default_factory=dict)
-    archived: list[SpaceRef] = field(default_factory=list)
-    forms: list[tuple[str, Form]] = field(default_factory=list)
-    spaces: list[SpaceRef] = field(default_factory=list)
-    fail_after_create: int = 0  # the next N create_space calls "crash" after creating
-    fail_space_sends: int = 0  # the next N messages into a space fail
-
-    @property
-    def platform(self) -> str:
-        return "fake"
-
-    @property
-    def capabilities(self) -> Capabilities:
-        return self.caps
-
-    async def send(
-        self, to: Conversation, content: Content, *, idempotency_key: str | None = None
-    ) -> MessageRef:
-        if idempotency_key is not None and idempotency_key in self.keys:
-            return self.keys[idempotency_key]
-        if to.kind is ConversationKind.SPACE and self.fail_space_sends:
-            self.fail_space_sends -= 1
-            raise ConnectionError("platform unavailable")
-        self.sent.append((to, content))
-        ref = MessageRef(to, str(len(self.sent)))
-        if idempotency_key is not None:
-            self.keys[idempotency_key] = ref
-        return ref
-
-    async def update(self, message: MessageRef, content: Content) -> None:
-        self.sent.append((message.conversation, content))
-
-    async def open_form(self, interaction: str, form: Form) -> None:
-        self.forms.append((interaction, form))
-
-    async def create_space(
-        self, workspace_id: str, name: str, topic: str, members: Sequence[PlatformUser]
-    ) -> SpaceRef:
-        space = next((s for s in self.spaces if s.name == name), None)
-        if space is None:  # like the real adapters: creating by name is idempotent
-            space = SpaceRef("fake", workspace_id, f"space-{len(self.spaces) + 1}", name)
-            self.spaces.append(space)
-            self.members[space.space_id] = [m.user_id for m in members]
-        if self.fail_after_create:
-            self.fail_after_create -= 1
-            raise TimeoutError("the platform timed out after creating the space")
-        return space
-
-    async def add_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None:
-        return None
-
-    async def remove_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None:
-        return None
-
-    async def archive_space(self, space: SpaceRef) -> None:
-        self.archived.append(space)
-
-    async def user_info(self, user: PlatformUser) -> UserInfo:
-        return UserInfo(user.user_id.title(), is_admin=user.user_id in self.admins)
 
 
 class Harness:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fake_slack import TEAM
+from tests.kit.slack.fake_slack import TEAM
 
 Answers = dict[str, Any]
 

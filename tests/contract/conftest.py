@@ -1,0 +1,42 @@
+"""One fixture per `ChatPort`; `chat` runs every contract test once per port.
+
+To add a platform (Discord, Matrix, …): write an async context manager yielding a
+`PortUnderTest` in `tests/kit/ports.py` (its remote server faked on loopback, as Slack's is),
+add a fixture here and its name to `PORTS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+from tests.kit.ports import PortUnderTest, fake_chat_port, shell_port, slack_port
+
+PORTS = ["fake_chat", "shell", "slack"]
+
+
+@pytest_asyncio.fixture
+async def fake_chat() -> AsyncIterator[PortUnderTest]:
+    async with fake_chat_port() as case:
+        yield case
+
+
+@pytest_asyncio.fixture
+async def shell() -> AsyncIterator[PortUnderTest]:
+    async with shell_port() as case:
+        yield case
+
+
+@pytest_asyncio.fixture
+async def slack() -> AsyncIterator[PortUnderTest]:
+    async with slack_port() as case:
+        yield case
+
+
+@pytest.fixture(params=PORTS)
+def chat(request: pytest.FixtureRequest) -> PortUnderTest:
+    """The port under test, once per entry of `PORTS`."""
+    case: PortUnderTest = request.getfixturevalue(request.param)
+    return case

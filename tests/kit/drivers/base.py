@@ -1,0 +1,87 @@
+"""What a conformance driver offers: one person at a time acting through a real adapter.
+
+People are named `ana` (a mentee), `ben` (a mentor) and `cora` (a coordinator) in every
+driver; each maps them to users of its platform. Answers to the questionnaire are given by
+question id, choices by their option values (`["career", "leadership"]`), a skipped optional
+question as `None` — each driver turns them into what a person does on its platform (typed
+numbers in the shell, a modal on Slack).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+Answer = str | list[str] | None
+Answers = Mapping[str, Answer]
+
+PROMPT_REGISTRY = "a persisted prompt registry (prompts answerable after a restart)"
+PRIVATE_REPLIES = "a `private` flag on replies (shown only to the person, even in a shared room)"
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """How a join went: the reason an invalid answer was refused, and the last thing shown."""
+
+    reason: str = ""  # what the person was told about the first (invalid) try; "" if none
+    asked_again: bool = False  # the same question was put to them again after it
+    done: str = ""  # what the person saw after accepting the policy
+
+
+@dataclass(frozen=True, slots=True)
+class Space:
+    """A match's private space as the platform shows it."""
+
+    id: str
+    members: frozenset[str] = field(default_factory=frozenset)  # people's names, not ids
+
+
+class Driver(Protocol):
+    """A running bot behind one adapter, driven from the outside (see `tests/kit/scenario.py`)."""
+
+    platform: str
+    lacks: frozenset[str]
+    """Features this adapter is known to lack today (`PROMPT_REGISTRY`, `PRIVATE_REPLIES`):
+    scenario steps that need them are expected to fail here, and xfail with that reason."""
+
+    async def join(
+        self, who: str, role: str, answers: Answers, *, first_try: Answers | None = None
+    ) -> Joined:
+        """`/mentor join <role>`, answer everything (`first_try` values first, where given),
+        then accept the policy."""
+        ...
+
+    async def say(self, who: str, line: str, *, in_space: str | None = None) -> str:
+        """Type `line` (a `/mentor …` command or text) in their DM, or in a space; returns
+        everything shown to them (privately, or in that space) as a result."""
+        ...
+
+    async def click(self, who: str, label: str, *, in_space: str | None = None) -> str:
+        """Pick the choice labelled `label` in the newest prompt showing it (their DM and
+        private views, or the space); returns what was shown to them as a result."""
+        ...
+
+    async def advance(self, delta: timedelta) -> None:
+        """Let time pass and deliver whatever falls due, as the running bot's scheduler does."""
+        ...
+
+    async def restart(self) -> None:
+        """Stop the bot and the adapter and build both again on the same database (the
+        platform itself — the fake remote server, or the shell's terminal — stays)."""
+        ...
+
+    def messages_to(self, who: str) -> list[str]:
+        """Everything shown to the person alone (DMs, ephemeral replies, modals), oldest first."""
+        ...
+
+    def messages_in(self, space: str) -> list[str]:
+        """Everything shown in a space to all its members, oldest first."""
+        ...
+
+    def space_of(self, *people: str) -> Space | None:
+        """The newest space whose members include all of `people`, if any."""
+        ...
+
+    async def close(self) -> None: ...

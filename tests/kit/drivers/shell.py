@@ -1,0 +1,133 @@
+"""The shell adapter driven by typed lines, as a person at the terminal would type them."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from adapters.shell.adapter import ShellAdapter
+from core.clock import ManualClock
+from core.durations import describe_duration
+from core.programs.program import Program, QuestionKind
+from tests.kit.drivers.base import PRIVATE_REPLIES, PROMPT_REGISTRY, Answer, Answers, Joined, Space
+from tests.kit.drivers.wiring import COMMAND, Wired, wire
+
+CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTI_CHOICE)
+NAMES = {"ana": "ana", "ben": "ben", "cora": "coordinator"}  # the program's coordinator id
+
+
+class ShellDriver:
+    platform = "shell"
+    # A restarted shell knows no prompt (typed numbers are just text) and no room;
+    # replies are shown where the person typed, a room included.
+    lacks = frozenset({PROMPT_REGISTRY, PRIVATE_REPLIES})
+
+    def __init__(self, database_url: str, program: Program, clock: ManualClock) -> None:
+        self.database_url, self.program, self.clock = database_url, program, clock
+        self.lines: list[str] = []  # the terminal: survives restarts, like scrollback
+        self.shell: ShellAdapter | None = None
+        self.wired: Wired | None = None
+
+    async def start(self) -> ShellDriver:
+        shell = ShellAdapter(self.lines.append, self.clock, COMMAND)
+        self.wired = await wire(
+            self.database_url, [self.program], {shell.platform: shell}, self.clock
+        )
+        shell.handler = self.wired.bot.handle
+        shell.tick = self.wired.dispatcher.run_until_idle
+        self.shell = shell
+        return self
+
+    async def close(self) -> None:
+        if self.wired is not None:
+            await self.wired.close()
+            self.wired = None
+
+    async def restart(self) -> None:
+        await self.close()
+        self.lines.append("── restart ──")
+        await self.start()
+
+    # --- typing ---------------------------------------------------------------------------
+
+    async def _type(self, who: str, line: str, in_space: str | None = None) -> str:
+        assert self.shell is not None
+        await self.shell.feed(f"/as {NAMES[who]}")
+        if in_space is not None:
+            await self.shell.feed(f"/room {in_space}")
+            assert self.shell.state.room == in_space, self.lines[-1]
+        before = len(self.lines)
+        await self.shell.feed(line)
+        return "\n".join(self.lines[before:])
+
+    async def say(self, who: str, line: str, *, in_space: str | None = None) -> str:
+        return await self._type(who, line, in_space)
+
+    async def click(self, who: str, label: str, *, in_space: str | None = None) -> str:
+        """Type the number the newest prompt showing `label` gives it, read off the screen."""
+        header = self._header(who, in_space)
+        item = re.compile(rf"^\s+(\d+)\. {re.escape(label)}$", re.MULTILINE)
+        for line in reversed(self.lines):
+            found = item.search(line) if line.startswith(header) else None
+            if found:
+                return await self._type(who, found.group(1), in_space)
+        raise AssertionError(f"no prompt offering {label!r} was shown to {who}")
+
+    async def join(
+        self, who: str, role: str, answers: Answers, *, first_try: Answers | None = None
+    ) -> Joined:
+        asked = await self.say(who, f"{COMMAND} join {role}")
+        reason, again = "", False
+        for question in self.program.questions:
+            if question.ask.value not in (role, "both"):
+                continue
+            if first_try and question.id in first_try:
+                reason = await self.say(who, self._typed(question.id, first_try[question.id]))
+                again = question.prompt in reason
+            asked = await self.say(who, self._typed(question.id, answers[question.id]))
+        assert "policy" in asked.lower(), asked
+        return Joined(reason, again, await self.click(who, "I accept"))
+
+    def _typed(self, question_id: str, answer: Answer) -> str:
+        """What a person types: the numbers of the choices as listed, `skip`, or the text."""
+        if answer is None:
+            return "skip"
+        question = next(q for q in self.program.questions if q.id == question_id)
+        if question.kind in CHOICE_KINDS and isinstance(answer, list):
+            values = [o.value for o in question.options]
+            return ", ".join(str(values.index(a) + 1) if a in values else a for a in answer)
+        if question.kind in CHOICE_KINDS and answer in [o.value for o in question.options]:
+            return str([o.value for o in question.options].index(answer) + 1)
+        return str(answer)
+
+    async def advance(self, delta: timedelta) -> None:
+        assert self.shell is not None
+        hours = int(delta.total_seconds() // 3600)
+        before = len(self.lines)
+        await self.shell.feed(f"/advance {hours}h")
+        assert describe_duration(timedelta(hours=hours)) in "\n".join(self.lines[before:])
+
+    # --- what the screen shows --------------------------------------------------------------
+
+    @staticmethod
+    def _header(who: str, in_space: str | None) -> str:
+        if in_space is not None:
+            return f"  mentorbot in #{in_space}"
+        return f"  mentorbot → {NAMES[who]}"
+
+    def messages_to(self, who: str) -> list[str]:
+        header = self._header(who, None)
+        return [line for line in self.lines if line.startswith(header)]
+
+    def messages_in(self, space: str) -> list[str]:
+        header = self._header("ana", space)
+        return [line for line in self.lines if line.startswith(header)]
+
+    def space_of(self, *people: str) -> Space | None:
+        assert self.shell is not None
+        ids = {NAMES[p] for p in people}
+        names = {v: k for k, v in NAMES.items()}
+        for room in reversed(self.shell.state.rooms.values()):
+            if ids <= set(room.members):
+                return Space(room.name, frozenset(names.get(m, m) for m in room.members))
+        return None

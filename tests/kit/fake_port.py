@@ -1,0 +1,82 @@
+"""`FakeChat`: a `ChatPort` that records everything, for tests of core without a platform."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from core.content import Content, Form
+from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
+from core.ports import Capabilities, MessageRef, UserInfo
+
+
+@dataclass
+class FakeChat:
+    """A ChatPort that records everything; `admins` are platform admins."""
+
+    caps: Capabilities = field(default_factory=Capabilities)
+    admins: set[str] = field(default_factory=set)
+    sent: list[tuple[Conversation, Content]] = field(default_factory=list)
+    members: dict[str, list[str]] = field(default_factory=dict)
+    keys: dict[str, MessageRef] = field(default_factory=dict)
+    archived: list[SpaceRef] = field(default_factory=list)
+    forms: list[tuple[str, Form]] = field(default_factory=list)
+    spaces: list[SpaceRef] = field(default_factory=list)
+    fail_after_create: int = 0  # the next N create_space calls "crash" after creating
+    fail_space_sends: int = 0  # the next N messages into a space fail
+
+    @property
+    def platform(self) -> str:
+        return "fake"
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.caps
+
+    async def send(
+        self, to: Conversation, content: Content, *, idempotency_key: str | None = None
+    ) -> MessageRef:
+        if idempotency_key is not None and idempotency_key in self.keys:
+            return self.keys[idempotency_key]
+        if to.kind is ConversationKind.SPACE and self.fail_space_sends:
+            self.fail_space_sends -= 1
+            raise ConnectionError("platform unavailable")
+        self.sent.append((to, content))
+        ref = MessageRef(to, str(len(self.sent)))
+        if idempotency_key is not None:
+            self.keys[idempotency_key] = ref
+        return ref
+
+    async def update(self, message: MessageRef, content: Content) -> None:
+        self.sent.append((message.conversation, content))
+
+    async def open_form(self, interaction: str, form: Form) -> None:
+        self.forms.append((interaction, form))
+
+    async def create_space(
+        self, workspace_id: str, name: str, topic: str, members: Sequence[PlatformUser]
+    ) -> SpaceRef:
+        space = next((s for s in self.spaces if s.name == name), None)
+        if space is None:  # like the real adapters: creating by name is idempotent
+            space = SpaceRef("fake", workspace_id, f"space-{len(self.spaces) + 1}", name)
+            self.spaces.append(space)
+            self.members[space.space_id] = [m.user_id for m in members]
+        if self.fail_after_create:
+            self.fail_after_create -= 1
+            raise TimeoutError("the platform timed out after creating the space")
+        return space
+
+    async def add_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None:
+        members = self.members.setdefault(space.space_id, [])
+        members.extend(u.user_id for u in users if u.user_id not in members)
+
+    async def remove_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None:
+        gone = {u.user_id for u in users}
+        members = self.members.get(space.space_id, [])
+        members[:] = [m for m in members if m not in gone]
+
+    async def archive_space(self, space: SpaceRef) -> None:
+        self.archived.append(space)
+
+    async def user_info(self, user: PlatformUser) -> UserInfo:
+        return UserInfo(user.user_id.title(), is_admin=user.user_id in self.admins)

@@ -1,0 +1,133 @@
+"""Each `ChatPort` as the port contract test sees it: the port plus a view of its platform.
+
+A `PortUnderTest` bundles a port with three people who exist on its platform and read-only
+observers of the platform's side (what a conversation shows, who is in a space, whether it is
+archived), so the contract can check that a call did something, not only that it returned.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.shell.adapter import ShellAdapter
+from adapters.slack.port import SlackPort
+from core.clock import ManualClock
+from core.content import as_text
+from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
+from core.ports import ChatPort
+from tests.kit.fake_port import FakeChat
+from tests.kit.harness import START
+from tests.kit.slack import BOT_TOKEN, BOT_USER, TEAM, USERS, FakeSlack
+
+People = tuple[PlatformUser, PlatformUser, PlatformUser]
+
+
+@dataclass
+class PortUnderTest:
+    port: ChatPort
+    workspace: str
+    people: People
+    """Ana, Ben and Cora (display names exactly those), as users of the platform."""
+    shown: Callable[[Conversation], list[str]]
+    """Every message the conversation shows now, oldest first, as text (labels included)."""
+    members: Callable[[SpaceRef], set[str]]
+    """User ids in the space, the bot itself left out."""
+    archived: Callable[[SpaceRef], bool]
+    interaction: Callable[[PlatformUser], str]
+    """A fresh interaction token of `user`, as the platform's click or command would carry."""
+    forms: Callable[[PlatformUser], list[str]]
+    """Forms shown to the person (modals or their text), as text."""
+
+
+def three(user: Callable[[str], PlatformUser], ana: str, ben: str, cora: str) -> People:
+    return user(ana), user(ben), user(cora)
+
+
+@asynccontextmanager
+async def fake_chat_port() -> AsyncIterator[PortUnderTest]:
+    port = FakeChat()
+
+    def shown(where: Conversation) -> list[str]:
+        return [as_text(c) for w, c in port.sent if (w.kind, w.id) == (where.kind, where.id)]
+
+    yield PortUnderTest(
+        port,
+        "ws1",
+        three(lambda name: PlatformUser("fake", "ws1", name), "ana", "ben", "cora"),
+        shown,
+        lambda space: set(port.members.get(space.space_id, [])),
+        lambda space: space in port.archived,
+        lambda user: f"interaction-of-{user.user_id}",
+        lambda user: [as_text(form) for _, form in port.forms],
+    )
+
+
+def shell_shown(lines: list[str], where: Conversation) -> list[str]:
+    """The shell's output for one conversation, a message per entry."""
+    header = (
+        f"  mentorbot → {where.id}"
+        if where.kind is ConversationKind.DM
+        else f"  mentorbot in #{where.id}"
+    )
+    return [line for line in lines if line.startswith(header)]
+
+
+@asynccontextmanager
+async def shell_port() -> AsyncIterator[PortUnderTest]:
+    lines: list[str] = []
+    shell = ShellAdapter(lines.append, ManualClock(START))
+    yield PortUnderTest(
+        shell,
+        "local",
+        three(shell.user, "ana", "ben", "cora"),
+        lambda where: shell_shown(lines, where),
+        lambda space: set(shell.state.rooms[space.space_id].members),
+        lambda space: shell.state.rooms[space.space_id].archived,
+        lambda user: f"shell-{user.user_id}",
+        lambda user: list(lines),  # the shell prints a form's text where everyone types
+    )
+
+
+def slack_text(message: dict[str, Any]) -> str:
+    return f"{message.get('text') or ''}\n{json.dumps(message.get('blocks') or [])}"
+
+
+def slack_channel(where: Conversation) -> str:
+    """The channel the fake Slack posts to: a person's id means their DM (`U…` → `D…`)."""
+    return "D" + where.id[1:] if where.id.startswith("U") else where.id
+
+
+@asynccontextmanager
+async def slack_port() -> AsyncIterator[PortUnderTest]:
+    fake = await FakeSlack(dict(USERS)).start()
+
+    async def token(team: str) -> str | None:
+        return BOT_TOKEN if team == TEAM else None
+
+    port = SlackPort(token, base_url=fake.base_url)
+
+    def shown(where: Conversation) -> list[str]:
+        channel = slack_channel(where)
+        return [slack_text(m) for (ch, _), m in fake.messages.items() if ch == channel]
+
+    def forms(user: PlatformUser) -> list[str]:
+        return [json.dumps(view) for view in fake.views.values()]
+
+    try:
+        yield PortUnderTest(
+            port,
+            TEAM,
+            three(lambda uid: PlatformUser("slack", TEAM, uid), "U0ANA", "U0BEN", "U0CORA"),
+            shown,
+            lambda space: fake.channels[space.space_id].members - {BOT_USER},
+            lambda space: fake.channels[space.space_id].archived,
+            lambda user: f"{TEAM}|{fake.trigger()}",
+            forms,
+        )
+    finally:
+        await port.close()
+        await fake.close()
