@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
@@ -60,6 +61,10 @@ ACK_FIRST = 0.02  # seconds work waits after an ack, so acks of a burst are not 
 SUBMIT_BUDGET = 2.0  # seconds `handle` gets inside a view_submission ack (Slack allows 3)
 TRIGGER_ERRORS = frozenset({"expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"})
 EVENTS_PATH = "/slack/events"
+CONNECT_TIMEOUT = 30.0  # seconds to open the Socket Mode websocket before trying again later
+AUTH_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "not_allowed_token_type"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +211,7 @@ class SlackAdapter:
         if self.config.socket_mode:
             socket = AsyncSocketModeHandler(bolt, self.config.app_token)
             try:
-                await socket.connect_async()
+                await _connect(socket)
             except BaseException:
                 with contextlib.suppress(Exception):
                     await socket.close_async()
@@ -602,6 +607,26 @@ class SlackAdapter:
             await client.views_publish(user_id=user.user_id, view=view)
         except SlackApiError as error:
             log.warning("slack: could not publish App Home: %s", error.response.get("error"))
+
+
+async def _connect(socket: AsyncSocketModeHandler) -> None:
+    """Open the Socket Mode websocket, failing instead of retrying forever as slack-sdk does.
+
+    The websocket URL is asked for first: a refused app token is a configuration error (not
+    retried), an unreachable Slack an `OSError` (retried by the runtime with backoff).
+    """
+    client = socket.client
+    try:
+        client.wss_uri = await client.issue_new_wss_url()
+        async with asyncio.timeout(CONNECT_TIMEOUT):
+            await socket.connect_async()
+    except SlackApiError as error:
+        code = str(error.response.get("error"))
+        if code in AUTH_ERRORS:
+            raise AdapterConfigError(f"Slack refused SLACK_APP_TOKEN ({code})") from None
+        raise
+    except aiohttp.ClientError as error:
+        raise ConnectionError(f"Slack Socket Mode: {error}") from error
 
 
 def _title(view: dict[str, Any]) -> str:
