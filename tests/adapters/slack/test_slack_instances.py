@@ -18,6 +18,7 @@ async def test_a_retry_to_the_other_instance_is_processed_once(
             slack_of(await started.enter_async_context(running(slack_settings(fake, database_url))))
             for _ in range(2)
         ]
+        assert not any(a.singleton for a in instances)  # HTTP mode: every instance serves
         event = {"type": "app_home_opened", "user": "U0ANA", "channel": "D0ANA", "tab": "home"}
         async with aiohttp.ClientSession() as session:
             first, second = (
