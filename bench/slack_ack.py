@@ -110,27 +110,26 @@ async def _rounds_as_the_bot_runs_them(
 
 
 async def _measure(rounds: int, load_in: str | None, log: Any) -> dict[str, Any]:
-    from adapters.slack.app import SlackAdapter, SlackConfig
-    from bot.app import settle_heap
-    from core.clock import SystemClock
-    from core.programs.program import load_programs
-    from core.service import MentorBot
-    from storage.engine import create_engine
-    from storage.migrate import upgrade
-    from storage.store import SqlStore
+    from adapters.slack.app import SlackAdapter
+    from bot.app import build, settle_heap
+    from bot.settings import Settings
 
     stub, root = await _stub_api()
     folder = tempfile.TemporaryDirectory()
-    engine = create_engine(f"sqlite:///{folder.name}/bench.db")
-    await upgrade(engine)
-    ports: dict[str, Any] = {}
-    bot = MentorBot(load_programs([PROGRAM]), SqlStore(engine), ports, SystemClock())
-    adapter = SlackAdapter(
-        SlackConfig(bot_token=TOKEN, signing_secret=SECRET, api_base_url=f"{root}/api/", port=0)
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        DATABASE_URL=f"sqlite:///{folder.name}/bench.db",
+        MENTORBOT_PROGRAMS=str(PROGRAM),
+        MENTORBOT_ADAPTERS="slack",
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_BASE_URL=f"{root}/api/",
+        MENTORBOT_HTTP_PORT="0",
     )
-    ports[adapter.platform] = adapter.port
-    adapter.handler = bot.handle
-    await adapter.start()
+    app = await build(settings)
+    adapter = app.adapters["slack"]
+    assert isinstance(adapter, SlackAdapter)
+    await adapter.start(app.services(adapter))
     settle_heap()  # as the bot's runtime does once everything is up
     url = f"http://127.0.0.1:{adapter.bound_port}/slack/events"
     stop, rounds_done = threading.Event(), []
@@ -185,7 +184,7 @@ async def _measure(rounds: int, load_in: str | None, log: Any) -> dict[str, Any]
             await task
         await adapter.close()
         await stub.cleanup()
-        await engine.dispose()
+        await app.close()
         folder.cleanup()
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]

@@ -1,32 +1,24 @@
-"""The `mentorbot` command line."""
+"""The `mentorbot` command line.
+
+Only typer is imported up front: each command imports what it uses when it runs, so `--help`
+is instant and a command that runs no adapter never loads a platform SDK (or the solver).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import tempfile
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.logs import configure_logging
-from bot.match_cli import run_match
-from bot.runtime import AdapterUnavailable, run
-from bot.settings import Settings
-from bot.tour import TOUR
-from core.clock import SystemClock
-from core.matching import RosterError, load_roster
-from core.onboarding.roster_import import ImportSummary, import_roster
-from core.programs.program import ProgramError, load_program, load_programs
-from storage.engine import UnsupportedDatabaseURL, create_engine
-from storage.migrate import current, downgrade, upgrade
-from storage.store import SqlStore
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from bot.settings import Settings
+    from core.onboarding.roster_import import ImportSummary
 
 T = TypeVar("T")
 BUNDLED_PROGRAM = Path(__file__).resolve().parent.parent / "programs" / "default.yaml"
@@ -42,21 +34,36 @@ roster_app = typer.Typer(help="Enrol participants from a roster file.", no_args_
 app.add_typer(db_app, name="db")
 app.add_typer(program_app, name="program")
 app.add_typer(roster_app, name="roster")
-err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
+
+
+@cache
+def _console(stderr: bool) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, soft_wrap=True)
+
+
+def _print(*what: Any, stderr: bool = False, **options: Any) -> None:
+    _console(stderr).print(*what, **options)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    _print(f"[red]error:[/red] {message}", stderr=True, markup=True, highlight=False)
     return typer.Exit(code)
 
 
-def _settings(**overrides: object) -> Settings:
+def _settings(aliases: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Settings from the environment; `aliases` as if set there (validated alike)."""
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
     try:
-        settings = Settings()
+        settings = Settings(**(aliases or {}))
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: "
+            f"{e['msg'].removeprefix('Value error, ')}"
             for e in error.errors()
         )
         raise _fail(f"bad settings — {problems}") from None
@@ -64,6 +71,12 @@ def _settings(**overrides: object) -> Settings:
 
 
 def _run_async(make: Callable[[], Awaitable[T]]) -> T:
+    import asyncio
+
+    from bot.runtime import AdapterUnavailable
+    from core.programs.program import ProgramError
+    from storage.engine import UnsupportedDatabaseURL
+
     try:
         return asyncio.run(make())
     except (ProgramError, AdapterUnavailable, UnsupportedDatabaseURL) as error:
@@ -75,41 +88,61 @@ def run_command(
     adapters: Annotated[
         str | None,
         typer.Option(
-            help="Comma list of adapters (default: by MENTORBOT_ADAPTERS or credentials).",
+            help="Comma list of adapters run side by side, e.g. shell,slack "
+            "(default: MENTORBOT_ADAPTERS, else those with credentials, else the shell).",
         ),
     ] = None,
 ) -> None:
-    """Run the bot on the configured adapters until Ctrl-C (or end of input in the shell)."""
-    overrides = (
-        {"adapters": Settings.model_validate({"MENTORBOT_ADAPTERS": adapters}).adapters}
-        if adapters
-        else {}
-    )
-    settings = _settings(**overrides)
+    """Run the bot on the selected adapters until Ctrl-C (or end of input in the shell).
+
+    An adapter that cannot start is reported and the others keep serving; network failures are
+    retried. Exits with code 2 when no adapter can run. The clock is the real one unless
+    MENTORBOT_CLOCK=manual (then the shell's /advance moves it).
+    """
+    from bot.logs import configure_logging
+    from bot.runtime import run
+
+    settings = _settings({"MENTORBOT_ADAPTERS": adapters} if adapters else None)
     configure_logging(settings.log_level, settings.log_format, settings.secret_values())
     raise typer.Exit(_run_async(lambda: run(settings)))
 
 
 @app.command("demo")
 def demo_command() -> None:
-    """Play the guided tour on the shell with the bundled program and a throw-away SQLite file."""
+    """Play the guided tour on the shell with the bundled program and a throw-away SQLite file.
+
+    Runs on a demo clock that starts on a Monday morning; /advance moves it.
+    """
+    import tempfile
+    from datetime import UTC, datetime
+
+    from bot.logs import configure_logging
+    from bot.platforms import Terminal
+    from bot.runtime import run
+    from bot.tour import TOUR
+    from core.clock import ManualClock
+
     with tempfile.TemporaryDirectory(prefix="mentorbot-demo-") as folder:
         settings = _settings(
             adapters=["shell"],
             programs=[BUNDLED_PROGRAM],
             database_url=f"sqlite:///{Path(folder) / 'demo.db'}",
+            clock="manual",
         )
         configure_logging("WARNING", settings.log_format, settings.secret_values())
         # the tour starts on a Monday morning, so its check-ins land in waking hours
-        start = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-        raise typer.Exit(_run_async(lambda: run(settings, tour=TOUR, start=start)))
+        clock = ManualClock(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+        terminal = Terminal(tour=TOUR)
+        raise typer.Exit(_run_async(lambda: run(settings, clock=clock, terminal=terminal)))
 
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
+    from storage.migrate import upgrade
+
     _with_engine(lambda engine: upgrade(engine, revision))
-    out.print(f"database upgraded to {revision}")
+    _print(f"database upgraded to {revision}")
 
 
 @db_app.command("downgrade")
@@ -117,18 +150,24 @@ def db_downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")],
 ) -> None:
     """Revert migrations down to REVISION (`base` removes every table)."""
+    from storage.migrate import downgrade
+
     _with_engine(lambda engine: downgrade(engine, revision))
-    out.print(f"database downgraded to {revision}")
+    _print(f"database downgraded to {revision}")
 
 
 @db_app.command("current")
 def db_current() -> None:
     """Print the database's current revision."""
+    from storage.migrate import current
+
     revision = _with_engine(current)
-    out.print(revision or "empty (no migrations applied)")
+    _print(revision or "empty (no migrations applied)")
 
 
 def _with_engine(work: Callable[..., Awaitable[T]]) -> T:
+    from storage.engine import create_engine
+
     settings = _settings()
 
     async def main() -> T:
@@ -146,15 +185,17 @@ def program_validate(
     files: Annotated[list[Path], typer.Argument(help="Program YAML files.", exists=False)],
 ) -> None:
     """Check program files; print every problem with its file and question."""
+    from core.programs.program import ProgramError, load_program
+
     failed = False
     for file in files:
         try:
             program = load_program(file)
         except ProgramError as error:
             failed = True
-            err.print(f"[red]✗[/red] {error}", markup=True, highlight=False)
+            _print(f"[red]✗[/red] {error}", stderr=True, markup=True, highlight=False)
             continue
-        out.print(f"✓ {file}: program {program.id!r} with {len(program.questions)} questions")
+        _print(f"✓ {file}: program {program.id!r} with {len(program.questions)} questions")
     if failed:
         raise typer.Exit(1)
 
@@ -162,6 +203,10 @@ def program_validate(
 @program_app.command("show")
 def program_show(program_id: Annotated[str, typer.Argument(help="The program's id.")]) -> None:
     """Show a program from MENTORBOT_PROGRAMS: settings, cadence and questions."""
+    from rich.table import Table
+
+    from core.programs.program import ProgramError, load_programs
+
     settings = _settings()
     try:
         programs = {p.id: p for p in load_programs(settings.programs)}
@@ -170,11 +215,11 @@ def program_show(program_id: Annotated[str, typer.Argument(help="The program's i
     program = programs.get(program_id)
     if program is None:
         raise _fail(f"no program {program_id!r}; known: {', '.join(sorted(programs))}")
-    out.print(f"[bold]{program.name}[/bold] ({program.id}) — mode {program.mode.value}")
+    _print(f"[bold]{program.name}[/bold] ({program.id}) — mode {program.mode.value}")
     if program.description:
-        out.print(program.description)
+        _print(program.description)
     cadence = program.cadence
-    out.print(
+    _print(
         f"cycle {program.cycle.length_days} days · check-in every {cadence.checkin_every_days} "
         f"days · nudge after {cadence.nudge_after_days} days quiet · quiet hours "
         f"{cadence.quiet_hours.start}:00–{cadence.quiet_hours.end}:00 · capacity default "
@@ -192,7 +237,7 @@ def program_show(program_id: Annotated[str, typer.Argument(help="The program's i
             if rule
             else "",
         )
-    out.print(table)
+    _print(table)
 
 
 @app.command("match")
@@ -203,6 +248,8 @@ def match_command(
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
 ) -> None:
     """Match a roster offline and write matches, reasons and the optimality proof as JSON."""
+    from bot.match_cli import run_match
+
     raise typer.Exit(run_match(program, roster, out, show_progress=progress))
 
 
@@ -217,6 +264,13 @@ def roster_import(
 
     A bad row is reported and nothing is imported; importing again updates people.
     """
+    from core.clock import SystemClock
+    from core.matching import RosterError, load_roster
+    from core.onboarding.roster_import import import_roster
+    from core.programs.program import ProgramError, load_programs
+    from storage.migrate import upgrade
+    from storage.store import SqlStore
+
     settings = _settings()
     try:
         programs = {p.id: p for p in load_programs(settings.programs)}
@@ -241,7 +295,7 @@ def roster_import(
         )
 
     summary = _with_engine(work)
-    out.print(
+    _print(
         f"imported {summary.created + summary.updated} participants into {program!r} "
         f"({summary.created} new, {summary.updated} updated; {summary.history} earlier pairs)"
     )

@@ -1,4 +1,9 @@
-"""The process: one asyncio loop running every configured adapter plus the scheduler."""
+"""The process: one asyncio loop running every selected adapter side by side, plus the scheduler.
+
+Adapters are started by the `Supervisor` (retries, stand-by for singletons); one failing is
+reported and the others keep serving. When none can run, `run` raises `AdapterUnavailable`
+(the CLI exits with code 2 and the reasons).
+"""
 
 from __future__ import annotations
 
@@ -6,30 +11,19 @@ import asyncio
 import contextlib
 import logging
 import signal
-import sys
-from collections.abc import Callable, Sequence
-from datetime import datetime
-from typing import TextIO
 
-from pydantic import SecretStr
-
-from adapters.shell.adapter import ShellAdapter
-from adapters.shell.runner import LineReader, interact, play
-from adapters.slack.app import SlackAdapter, SlackConfig
-from bot.app import build, settle_heap
+from bot.app import App, build, settle_heap
+from bot.platforms import Terminal
 from bot.scheduler import build_scheduler
 from bot.settings import Settings
-from core.clock import Clock, ManualClock, SystemClock
-from core.ports import ChatPort
-from storage.event_log import EventLog
-from storage.slack_installations import SqlInstallationStore, SqlOAuthStateStore
+from bot.supervisor import AdapterFailed, Supervisor
+from core.clock import Clock
 
 log = logging.getLogger(__name__)
-NOT_BUILT = ("discord", "matrix")
 
 
 class AdapterUnavailable(RuntimeError):
-    pass
+    """No selected adapter can run; the message lists each with its reason."""
 
 
 def _install_signal_handlers(stop: asyncio.Event) -> None:
@@ -42,81 +36,64 @@ def _install_signal_handlers(stop: asyncio.Event) -> None:
 async def run(
     settings: Settings,
     *,
-    tour: Sequence[str] = (),
-    stdin: TextIO = sys.stdin,
-    write: Callable[[str], None] = print,
-    interactive: bool | None = None,
-    start: datetime | None = None,
+    clock: Clock | None = None,
+    terminal: Terminal | None = None,
+    supervisor: Supervisor | None = None,
 ) -> int:
-    """Run until every adapter is done or SIGINT/SIGTERM; return the process exit code."""
-    names = settings.selected_adapters()
-    missing = [name for name in names if name in NOT_BUILT]
-    if missing:
-        raise AdapterUnavailable(
-            f"the {', '.join(missing)} adapter is not part of this version yet; "
-            "set MENTORBOT_ADAPTERS=shell"
-        )
-    clock: Clock = ManualClock(start) if "shell" in names else SystemClock()
-    shell = ShellAdapter(write, clock, settings.command) if isinstance(clock, ManualClock) else None
-    ports: dict[str, ChatPort] = {}
-    if shell is not None:
-        ports[shell.platform] = shell
-    slack = SlackAdapter(slack_config(settings)) if "slack" in names else None
-    if slack is not None:
-        ports[slack.platform] = slack.port
-    app = await build(settings, clock, ports)
+    """Run until stopped (SIGINT/SIGTERM, or the shell's end of input); the exit code."""
+    app = await build(settings, clock=clock, terminal=terminal)
     scheduler = build_scheduler(app.dispatcher, interval_seconds=settings.dispatch_interval)
-    stop = asyncio.Event()
-    _install_signal_handlers(stop)
+    supervisor = supervisor or Supervisor(app.leases)
+    for name, reason in app.refused.items():
+        log.error("adapter %s cannot start: %s", name, reason)
+    tasks = {
+        asyncio.create_task(supervisor.keep(name, adapter, app.services(adapter)), name=name)
+        for name, adapter in app.adapters.items()
+    }
+    _install_signal_handlers(app.stopping)
     scheduler.start()
     settle_heap()
-    log.info("mentorbot running: adapters=%s programs=%s", ",".join(names), len(app.programs))
+    log.info(
+        "mentorbot running: adapters=%s programs=%s",
+        ",".join(settings.selected_adapters()),
+        len(app.programs),
+    )
     try:
-        if slack is not None:
-            slack.handler, slack.standing = app.bot.handle, app.bot.standing
-            slack.event_log = EventLog(app.engine).first_time
-            if slack.config.oauth:
-                slack.installations = SqlInstallationStore(
-                    app.engine, settings.slack_client_id or ""
-                )
-                slack.oauth_states = SqlOAuthStateStore(app.engine)
-            try:
-                await slack.start()
-            except ValueError as error:  # missing tokens: say which, no traceback
-                raise AdapterUnavailable(f"Slack: {error}") from None
-        if shell is not None:
-            shell.handler = app.bot.handle
-            shell.tick = app.dispatcher.run_until_idle
-            await play(shell, tour, write)
-            tty = stdin.isatty() if interactive is None else interactive
-            if tty and tour:
-                write("\nYour turn. /help lists the shell's commands; /quit leaves.")
-            if tty or not tour:
-                reader = LineReader(stdin, interactive=tty)
-                await interact(shell, reader, write, echo=not tty, stop=stop)
-        else:
-            await stop.wait()
+        await _serve(app, tasks)
     finally:
-        if slack is not None:
-            await slack.close()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for adapter in app.adapters.values():
+            try:
+                await adapter.close()
+            except Exception:
+                log.exception("adapter %s did not close cleanly", adapter.platform)
         await scheduler.stop()
         await app.close()
         log.info("mentorbot stopped")
     return 0
 
 
-def slack_config(settings: Settings) -> SlackConfig:
-    def secret(value: SecretStr | None) -> str | None:
-        return value.get_secret_value() if value else None
-
-    return SlackConfig(
-        command=settings.command,
-        bot_token=secret(settings.slack_bot_token),
-        signing_secret=secret(settings.slack_signing_secret),
-        app_token=secret(settings.slack_app_token),
-        client_id=settings.slack_client_id,
-        client_secret=secret(settings.slack_client_secret),
-        api_base_url=settings.slack_api_base_url,
-        host=settings.http_host,
-        port=settings.http_port,
-    )
+async def _serve(app: App, tasks: set[asyncio.Task[None]]) -> None:
+    """Wait for a stop request; give up early when every adapter has failed for good."""
+    failed = dict(app.refused)
+    stopping = asyncio.create_task(app.stopping.wait())
+    pending: set[asyncio.Task[None]] = set(tasks)
+    try:
+        while True:
+            if len(failed) == len(app.adapters) + len(app.refused):
+                reasons = "; ".join(f"{name}: {reason}" for name, reason in failed.items())
+                raise AdapterUnavailable(f"no adapter could start — {reasons}")
+            done, _ = await asyncio.wait({stopping, *pending}, return_when=asyncio.FIRST_COMPLETED)
+            if stopping in done:
+                return
+            for task in done:
+                pending.discard(task)
+                error = task.exception()
+                if isinstance(error, AdapterFailed):
+                    failed[error.name] = error.reason
+                elif error is not None:
+                    failed[task.get_name()] = f"{type(error).__name__}: {error}"
+    finally:
+        stopping.cancel()

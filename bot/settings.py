@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-KNOWN_ADAPTERS = ("shell", "slack", "discord", "matrix")
+from bot import registry
 
 
 class Settings(BaseSettings):
@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     adapters: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="MENTORBOT_ADAPTERS"
     )
+    extra_adapters: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, validation_alias="MENTORBOT_EXTRA_ADAPTERS"
+    )
+    clock: Literal["system", "manual"] = Field("system", validation_alias="MENTORBOT_CLOCK")
     log_level: str = Field("INFO", validation_alias="MENTORBOT_LOG_LEVEL")
     log_format: Literal["console", "json"] = Field(
         "console", validation_alias="MENTORBOT_LOG_FORMAT"
@@ -65,14 +69,30 @@ class Settings(BaseSettings):
 
     @field_validator("adapters")
     @classmethod
-    def _known(cls, value: list[str]) -> list[str]:
-        names = [name.lower() for name in value]
-        unknown = [name for name in names if name not in KNOWN_ADAPTERS]
+    def _lower(cls, value: list[str]) -> list[str]:
+        return [name.lower() for name in value]
+
+    @field_validator("extra_adapters", mode="before")
+    @classmethod
+    def _import_paths(cls, value: object) -> object:
+        """`name=module:factory`, comma-separated: adapters that are not built in."""
+        if not isinstance(value, str):
+            return value
+        entries: dict[str, str] = {}
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            name, _, path = part.partition("=")
+            if not name.strip() or ":" not in path:
+                raise ValueError(f"{part!r}: write name=module:factory")
+            entries[name.strip().lower()] = path.strip()
+        return entries
+
+    @model_validator(mode="after")
+    def _known(self) -> Settings:
+        names = registry.known(self.extra_adapters)
+        unknown = [name for name in self.adapters if name not in names]
         if unknown:
-            raise ValueError(
-                f"unknown adapter {unknown[0]!r}; choose from {', '.join(KNOWN_ADAPTERS)}"
-            )
-        return names
+            raise ValueError(f"unknown adapter {unknown[0]!r}; choose from {', '.join(names)}")
+        return self
 
     @field_validator("log_level")
     @classmethod

@@ -12,9 +12,9 @@ from typing import ClassVar
 
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field
 
+from storage.store import SqlStore
 from storage.tables import TableBase
 from storage.types import UTCDateTime
 
@@ -29,20 +29,23 @@ class ProcessedEventRow(TableBase, table=True):
 
 
 class EventLog:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    """The `processed_event` table, shared by every adapter: keys are `platform:event id`."""
 
-    async def first_time(self, key: str) -> bool:
-        """True for the first instance to see `key`; False for every repeat, on any instance."""
+    def __init__(self, store: SqlStore) -> None:
+        self._store = store  # its transactions take turns on an in-memory database
+
+    async def first_time(self, platform: str, event_id: str) -> bool:
+        """True for the first instance to see this platform's event; False for every repeat."""
+        key = f"{platform}:{event_id}"
         now = datetime.now(UTC)
-        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
+        dialect = postgresql if self._store.engine.dialect.name == "postgresql" else sqlite
         statement = (
             dialect.insert(ProcessedEventRow)
             .values(key=key[:255], seen_at=now)
             .on_conflict_do_nothing(index_elements=["key"])
         )
         old = delete(ProcessedEventRow).where(ProcessedEventRow.seen_at < now - KEEP)  # type: ignore[arg-type]
-        async with self._engine.begin() as connection:
-            inserted = (await connection.execute(statement)).rowcount == 1
-            await connection.execute(old)  # an index range: cheap, and the table stays small
+        async with self._store.transaction() as uow:
+            inserted = (await uow.session.execute(statement)).rowcount == 1  # type: ignore[attr-defined]
+            await uow.session.execute(old)  # an index range: cheap, and the table stays small
         return inserted

@@ -8,18 +8,27 @@ with piped stdin too, echoing every line it reads so the transcript reads like a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
-from collections.abc import Awaitable, Callable, Sequence
+import logging
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TextIO
 
+from adapters.shell.runner import LineReader, interact, play
+from core.adapter import AdapterServices
 from core.clock import ManualClock
 from core.commands import split_command
-from core.content import Content, Form, Prompt, Reply, as_text, parse_choice_text, plain
+from core.content import Content, Form, Prompt, as_text, parse_choice_text, plain
 from core.durations import InvalidDuration, describe_duration, parse_duration
 from core.events import ChoiceSelected, CommandInvoked, Event, MessageSeen, TextReceived
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
-from core.ports import Capabilities, MessageRef, UserInfo
+from core.ports import Capabilities, ChatPort, MessageRef, UserInfo
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "shell"
 WORKSPACE = "local"
@@ -31,9 +40,22 @@ META_HELP = """Shell commands:
   /advance <time>   move the clock forward (e.g. 2d, 14d, 3h) and fire what is due
   /quit             leave the shell
 Everything starting with {command} is a mentorbot command; try `{command} help`."""
+NO_MANUAL_CLOCK = (
+    "  /advance needs the demo clock: it runs in `mentorbot demo`, or with "
+    "MENTORBOT_CLOCK=manual (this bot follows the real time)."
+)
 
-Handler = Callable[[Event], Awaitable[Reply]]
-Tick = Callable[[], Awaitable[object]]
+
+@dataclass(frozen=True, slots=True)
+class ShellConfig:
+    """The shell's settings: the command word, and a scripted tour to play before the prompt.
+
+    `interactive`: None asks the terminal (a prompt when stdin is a TTY, echoed lines when piped).
+    """
+
+    command: str = "/mentor"
+    tour: Sequence[str] = ()
+    interactive: bool | None = None
 
 
 @dataclass(slots=True)
@@ -57,21 +79,71 @@ class ShellState:
 
 
 class ShellAdapter:
-    """A `ChatPort` that prints to a writer, and a line interpreter that turns input into events."""
+    """A `ChatPort` that prints to a writer, and a line interpreter that turns input into events.
+
+    As an `Adapter`, `start` plays the tour, then reads lines (from a terminal or a pipe) on the
+    event loop until end of input or `/quit`, and then asks the bot to stop.
+    """
 
     def __init__(
         self,
-        write: Callable[[str], None],
-        clock: ManualClock,
-        command: str = "/mentor",
+        write: Callable[[str], None] = print,
+        config: ShellConfig | None = None,
+        stdin: TextIO | None = None,
     ) -> None:
         self._write = write
-        self._clock = clock
-        self._command = command
+        self.config = config or ShellConfig()
+        self._command = self.config.command
+        self._stdin = stdin if stdin is not None else sys.stdin
         self._ids = itertools.count(1)
         self.state = ShellState()
-        self.handler: Handler | None = None
-        self.tick: Tick | None = None
+        self._services: AdapterServices | None = None
+        self._session: asyncio.Task[None] | None = None
+
+    # --- Adapter ------------------------------------------------------------------------------
+
+    @property
+    def port(self) -> ChatPort:
+        return self
+
+    @property
+    def singleton(self) -> bool:
+        """Local to the process: each instance has its own terminal."""
+        return False
+
+    async def start(self, services: AdapterServices) -> None:
+        self._services = services
+        self._session = asyncio.create_task(self._run(services), name="shell-session")
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.done():
+            self._session.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._session
+        self._session = None
+
+    async def _run(self, services: AdapterServices) -> None:
+        """Tour, then the prompt; the process stops when the person is done."""
+        try:
+            tour = self.config.tour
+            await play(self, tour, self._write)
+            tty = (
+                self._stdin.isatty() if self.config.interactive is None else self.config.interactive
+            )
+            if tty and tour:
+                self._write("\nYour turn. /help lists the shell's commands; /quit leaves.")
+            if tty or not tour:
+                reader = LineReader(self._stdin, interactive=tty)
+                await interact(self, reader, self._write, echo=not tty)
+        except Exception:
+            log.exception("shell: the session failed")
+        services.stop()
+
+    @property
+    def services(self) -> AdapterServices:
+        if self._services is None:
+            raise RuntimeError("the shell adapter is not started (no services yet)")
+        return self._services
 
     # --- ChatPort ---------------------------------------------------------------------------
 
@@ -167,8 +239,7 @@ class ShellAdapter:
         return True
 
     async def _dispatch(self, text: str) -> None:
-        if self.handler is None:
-            raise RuntimeError("the shell adapter is not connected to mentorbot")
+        handle, clock = self.services.handle, self.services.clock
         user, where = self.user(), self._conversation()
         display = user.user_id.capitalize()
         command = split_command(text, self._command)
@@ -181,11 +252,11 @@ class ShellAdapter:
         elif prompt and choices:
             event = ChoiceSelected(user, where, prompt.id, choices)
         elif self.state.room is not None:  # chat between the members: counted, never read
-            await self.handler(MessageSeen(user, where, self._clock.now()))
+            await handle(MessageSeen(user, where, clock.now()))
             return
         else:
             event = TextReceived(user, where, text, display_name=display)
-        reply = await self.handler(event)
+        reply = await handle(event)
         for content in reply.messages:
             self._show(where, content)
         for field_id, error in reply.form_errors.items():
@@ -239,15 +310,18 @@ class ShellAdapter:
             self._write(f"  #{room.name}{flag}: {', '.join(room.members)}")
 
     async def _advance(self, text: str) -> None:
+        clock = self.services.clock
+        if not isinstance(clock, ManualClock):
+            self._write(NO_MANUAL_CLOCK)
+            return
         try:
             delta: timedelta = parse_duration(text)
         except InvalidDuration as error:
             self._write(f"  {error}")
             return
-        now = self._clock.advance(delta)
+        now = clock.advance(delta)
         self._write(f"  ⏩ {describe_duration(delta)} later: {now:%a %d %b %Y %H:%M} UTC")
-        if self.tick is not None:
-            await self.tick()
+        await self.services.run_due()
 
     async def _help(self, _: str) -> None:
         self._write(META_HELP.format(command=self._command))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Iterable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from adapters.shell.adapter import ShellAdapter
+if TYPE_CHECKING:
+    from adapters.shell.adapter import ShellAdapter
 
 
 class LineReader:
@@ -37,16 +38,25 @@ class LineReader:
             except EOFError:
                 line = None
             except Exception as error:  # report to the loop rather than dying silently
-                loop.call_soon_threadsafe(future.set_exception, error)
-                return
-            loop.call_soon_threadsafe(_resolve, future, line)
+                line = None
+                failure: BaseException | None = error
+            else:
+                failure = None
+            if not loop.is_closed():  # the bot may have stopped while this thread waited
+                loop.call_soon_threadsafe(_resolve, future, line, failure)
 
         threading.Thread(target=work, name="shell-stdin", daemon=True).start()
         return await future
 
 
-def _resolve(future: asyncio.Future[str | None], value: str | None) -> None:
-    if not future.done():
+def _resolve(
+    future: asyncio.Future[str | None], value: str | None, failure: BaseException | None
+) -> None:
+    if future.done():  # cancelled: the bot is stopping
+        return
+    if failure is not None:
+        future.set_exception(failure)
+    else:
         future.set_result(value)
 
 
@@ -66,18 +76,10 @@ async def interact(
     write: Callable[[str], None],
     *,
     echo: bool,
-    stop: asyncio.Event,
 ) -> None:
-    """Read and feed lines until end of input, `/quit`, or `stop` is set."""
-    while not stop.is_set():
-        read = asyncio.ensure_future(reader.read(adapter.prompt))
-        stopped = asyncio.ensure_future(stop.wait())
-        done, _ = await asyncio.wait({read, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        if stopped in done:
-            read.cancel()
-            return
-        stopped.cancel()
-        line = read.result()
+    """Read and feed lines until end of input or `/quit` (cancel the task to stop earlier)."""
+    while True:
+        line = await reader.read(adapter.prompt)
         if line is None:
             return
         if echo:

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
@@ -28,14 +29,13 @@ from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
-from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
-from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import parse, render
-from adapters.slack.dedupe import RecentIds
 from adapters.slack.home import HomeData, home_view
+from adapters.slack.oauth import InstallationStore, OAuthStateStore, SlackPersistence
 from adapters.slack.port import SlackPort, SlackPortError
+from core.adapter import AdapterConfigError, AdapterServices
 from core.content import Content, Form, Reply, Text
 from core.events import CommandInvoked, Event, FormSubmitted, TextReceived
 from core.identity import Conversation, PlatformUser
@@ -43,7 +43,6 @@ from core.service import Standing
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Event], Awaitable[Reply]]
 Respond = Callable[..., Awaitable[None]]
 BOT_SCOPES = (
     "commands",
@@ -62,6 +61,10 @@ ACK_FIRST = 0.02  # seconds work waits after an ack, so acks of a burst are not 
 SUBMIT_BUDGET = 2.0  # seconds `handle` gets inside a view_submission ack (Slack allows 3)
 TRIGGER_ERRORS = frozenset({"expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"})
 EVENTS_PATH = "/slack/events"
+CONNECT_TIMEOUT = 30.0  # seconds to open the Socket Mode websocket before trying again later
+AUTH_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "not_allowed_token_type"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,17 +107,19 @@ class Where:
 
 @dataclass(slots=True)
 class SlackAdapter:
-    """The Slack platform: a Bolt app (HTTP or Socket Mode) and the `ChatPort` (`port`)."""
+    """The Slack platform: a Bolt app (HTTP or Socket Mode) and the `ChatPort` (`port`).
+
+    Built from its config (and, for OAuth, where installations are kept); the bot's services
+    arrive with `start`.
+    """
 
     config: SlackConfig
-    handler: Handler | None = None
-    standing: Callable[[PlatformUser], Awaitable[Standing]] | None = None
-    event_log: Callable[[str], Awaitable[bool]] | None = None  # "first time?" across instances
-    installations: AsyncInstallationStore | None = None
-    oauth_states: AsyncOAuthStateStore | None = None
+    persistence: SlackPersistence | None = None
     port: SlackPort = field(init=False)
     bolt: AsyncApp | None = field(init=False, default=None)
-    _seen: RecentIds = field(init=False, default_factory=RecentIds)
+    installations: InstallationStore | None = field(init=False, default=None)
+    oauth_states: OAuthStateStore | None = field(init=False, default=None)
+    _services: AdapterServices | None = field(init=False, default=None)
     _runner: web.AppRunner | None = field(init=False, default=None)
     _socket: AsyncSocketModeHandler | None = field(init=False, default=None)
     _tasks: set[asyncio.Task[Any]] = field(init=False, default_factory=set)
@@ -123,10 +128,24 @@ class SlackAdapter:
         self.port = SlackPort(
             self._token_for, base_url=self.config.api_base_url, group_dms=self.config.group_dms
         )
+        if self.persistence is not None:
+            self.installations = InstallationStore(self.persistence.installations)
+            self.oauth_states = OAuthStateStore(self.persistence.states)
 
     @property
     def platform(self) -> str:
         return self.port.platform
+
+    @property
+    def singleton(self) -> bool:
+        """Socket Mode holds one websocket per app; HTTP mode scales behind a load balancer."""
+        return self.config.socket_mode
+
+    @property
+    def services(self) -> AdapterServices:
+        if self._services is None:
+            raise RuntimeError("the Slack adapter is not started (no services yet)")
+        return self._services
 
     async def _token_for(self, team_id: str) -> str | None:
         if self.config.oauth and self.installations is not None:
@@ -145,7 +164,7 @@ class SlackAdapter:
         }
         if self.config.oauth:
             if self.installations is None:
-                raise ValueError("Slack OAuth needs an installation store")
+                raise AdapterConfigError("Slack OAuth needs an installation store")
             settings = AsyncOAuthSettings(
                 client_id=self.config.client_id,
                 client_secret=self.config.client_secret,
@@ -162,7 +181,7 @@ class SlackAdapter:
             kwargs["client"] = self.port.new_client(None)
         else:
             if not self.config.bot_token:
-                raise ValueError(
+                raise AdapterConfigError(
                     "Slack needs SLACK_BOT_TOKEN (or SLACK_CLIENT_ID/SECRET for OAuth)"
                 )
             kwargs["client"] = self.port.new_client(self.config.bot_token)
@@ -181,25 +200,37 @@ class SlackAdapter:
         self.bolt = bolt
         return bolt
 
-    async def start(self) -> None:
+    async def start(self, services: AdapterServices) -> None:
         """Serve: Socket Mode with an app token, else HTTP on `config.host:config.port`."""
-        if self.handler is None:
-            raise RuntimeError("the Slack adapter is not connected to mentorbot (handler)")
         if not self.config.socket_mode and not self.config.signing_secret:
-            raise ValueError("Slack HTTP mode needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)")
+            raise AdapterConfigError(
+                "Slack HTTP mode needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)"
+            )
+        self._services = services
         bolt = self.build()
         if self.config.socket_mode:
-            self._socket = AsyncSocketModeHandler(bolt, self.config.app_token)
-            await self._socket.connect_async()
+            socket = AsyncSocketModeHandler(bolt, self.config.app_token)
+            try:
+                await _connect(socket)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await socket.close_async()
+                raise
+            self._socket = socket
             log.info("slack: connected in Socket Mode")
             return
         server = AsyncSlackAppServer(
             port=self.config.port, path=EVENTS_PATH, app=bolt, host=self.config.host
         )
         server.web_app.add_routes([web.get("/healthz", _healthz)])
-        self._runner = web.AppRunner(server.web_app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.config.host, self.config.port).start()
+        runner = web.AppRunner(server.web_app, access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.config.host, self.config.port).start()
+        except BaseException:  # e.g. the port is taken: free what was set up, then retry later
+            await runner.cleanup()
+            raise
+        self._runner = runner
         log.info("slack: serving %s on %s:%s", EVENTS_PATH, self.config.host, self.bound_port)
 
     @property
@@ -242,19 +273,16 @@ class SlackAdapter:
         return None
 
     async def _first_time(self, event_id: str) -> bool:
-        """Shared across instances when the bot gives us its event log, else per instance."""
-        if self.event_log is not None:
-            return await self.event_log(f"slack:{event_id}")
-        return self._seen.first_time(event_id)
+        """Shared across instances: the bot's event log in its database."""
+        return await self.services.first_time(event_id)
 
     async def _run(
         self, event: Event, notice: Callable[[], Awaitable[None]] | None = None
     ) -> tuple[Reply, bool]:
         """Handle the event, calling `notice` once if it takes over 1.5 s; (reply, noticed)."""
-        if self.handler is None:
-            raise RuntimeError("the Slack adapter is not connected to mentorbot")
+        handle = self.services.handle
         await asyncio.sleep(ACK_FIRST)  # let a burst's acks go out before the work they started
-        task = asyncio.ensure_future(self.handler(event))
+        task = asyncio.ensure_future(handle(event))
         noticed = False
         if notice is not None:
             done, _ = await asyncio.wait({task}, timeout=WORKING_AFTER)
@@ -557,10 +585,8 @@ class SlackAdapter:
     # --- App Home -----------------------------------------------------------------------------
 
     async def _standing(self, user: PlatformUser) -> Standing:
-        if self.standing is None:
-            raise RuntimeError("the Slack adapter is not connected to mentorbot")
         try:
-            return await self.standing(user)
+            return await self.services.standing(user)
         except (SlackApiError, SlackPortError):  # users.info failed: show the personal part
             return Standing(enrolled=True, coordinator=False)
 
@@ -581,6 +607,26 @@ class SlackAdapter:
             await client.views_publish(user_id=user.user_id, view=view)
         except SlackApiError as error:
             log.warning("slack: could not publish App Home: %s", error.response.get("error"))
+
+
+async def _connect(socket: AsyncSocketModeHandler) -> None:
+    """Open the Socket Mode websocket, failing instead of retrying forever as slack-sdk does.
+
+    The websocket URL is asked for first: a refused app token is a configuration error (not
+    retried), an unreachable Slack an `OSError` (retried by the runtime with backoff).
+    """
+    client = socket.client
+    try:
+        client.wss_uri = await client.issue_new_wss_url()
+        async with asyncio.timeout(CONNECT_TIMEOUT):
+            await socket.connect_async()
+    except SlackApiError as error:
+        code = str(error.response.get("error"))
+        if code in AUTH_ERRORS:
+            raise AdapterConfigError(f"Slack refused SLACK_APP_TOKEN ({code})") from None
+        raise
+    except aiohttp.ClientError as error:
+        raise ConnectionError(f"Slack Socket Mode: {error}") from error
 
 
 def _title(view: dict[str, Any]) -> str:

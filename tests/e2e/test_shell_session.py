@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from adapters.shell.adapter import ShellAdapter
-from core.clock import ManualClock
 from core.identity import PlatformUser
 from tests.kit import MENTEE_ANSWERS, ROOT
 
@@ -25,6 +24,7 @@ def mentorbot(
         DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
         MENTORBOT_PROGRAMS=str(ROOT / "programs" / "default.yaml"),
         MENTORBOT_ADAPTERS="shell",
+        MENTORBOT_CLOCK="manual",  # `/advance` moves it
         MENTORBOT_LOG_LEVEL="WARNING",
     )
     return subprocess.run(
@@ -151,7 +151,7 @@ def test_sigterm_shuts_down_cleanly(tmp_path: Path) -> None:
 
 async def test_private_spaces_appear_as_rooms_with_their_members() -> None:
     lines: list[str] = []
-    shell = ShellAdapter(lines.append, ManualClock())
+    shell = ShellAdapter(lines.append)
     members = [PlatformUser("shell", "local", name) for name in ("ana", "ben")]
     first = await shell.create_space("local", "ana-ben", "Ana & Ben", members)
     again = await shell.create_space("local", "ana-ben", "again", members)
@@ -173,6 +173,6 @@ async def test_private_spaces_appear_as_rooms_with_their_members() -> None:
 @pytest.mark.parametrize("name", ["", "a b", "ana!"])
 async def test_as_needs_a_simple_name(name: str) -> None:
     lines: list[str] = []
-    shell = ShellAdapter(lines.append, ManualClock())
+    shell = ShellAdapter(lines.append)
     await shell.feed(f"/as {name}")
     assert "Usage: /as <name>" in lines[-1]

@@ -15,12 +15,10 @@ from typing import Any
 
 from adapters.shell.adapter import ShellAdapter
 from adapters.slack.port import SlackPort
-from core.clock import ManualClock
 from core.content import as_text
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
 from core.ports import ChatPort
 from tests.kit.fake_port import FakeChat
-from tests.kit.harness import START
 from tests.kit.slack import BOT_TOKEN, BOT_USER, TEAM, USERS, FakeSlack
 
 People = tuple[PlatformUser, PlatformUser, PlatformUser]
@@ -79,7 +77,7 @@ def shell_shown(lines: list[str], where: Conversation) -> list[str]:
 @asynccontextmanager
 async def shell_port() -> AsyncIterator[PortUnderTest]:
     lines: list[str] = []
-    shell = ShellAdapter(lines.append, ManualClock(START))
+    shell = ShellAdapter(lines.append)
     yield PortUnderTest(
         shell,
         "local",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,12 +11,12 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from adapters.slack.app import SlackAdapter, SlackConfig
+from adapters.slack.app import SlackAdapter
+from bot.app import App, build
+from bot.settings import Settings
 from core.clock import ManualClock
-from core.ports import ChatPort
 from core.programs.program import Program, load_programs
 from core.service import MentorBot
-from storage.store import SqlStore
 from tests.kit.slack import BOT_TOKEN, SECRET, USERS, FakeSlack, SlackClient
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -51,25 +52,45 @@ async def fake() -> AsyncIterator[FakeSlack]:
         await server.close()
 
 
-def make_bot(programs: list[Program], store: SqlStore, ports: dict[str, ChatPort]) -> MentorBot:
-    return MentorBot(programs, store, ports, ManualClock(), command="/mentor")
+def slack_settings(
+    fake: FakeSlack, database_url: str = "sqlite+aiosqlite:///:memory:", **more: str
+) -> Settings:
+    """The bot's settings for Slack against the fake Web API, in HTTP mode on a free port."""
+    values = {
+        "DATABASE_URL": database_url,
+        "MENTORBOT_PROGRAMS": str(ROOT / "programs" / "default.yaml"),
+        "MENTORBOT_ADAPTERS": "slack",
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_BASE_URL": fake.base_url,
+        "MENTORBOT_HTTP_PORT": "0",
+        **more,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[App]:
+    """The bot as the composition root builds it, with its Slack adapter serving."""
+    app = await build(settings, clock=ManualClock())
+    adapter = app.adapters["slack"]
+    try:
+        await adapter.start(app.services(adapter))
+        yield app
+    finally:
+        await adapter.close()
+        await app.close()
+
+
+def slack_of(app: App) -> SlackAdapter:
+    adapter = app.adapters["slack"]
+    assert isinstance(adapter, SlackAdapter)
+    return adapter
 
 
 @pytest_asyncio.fixture
-async def stack(
-    fake: FakeSlack, memory_store: SqlStore, programs: list[Program]
-) -> AsyncIterator[Stack]:
-    ports: dict[str, ChatPort] = {}
-    bot = make_bot(programs, memory_store, ports)
-    adapter = SlackAdapter(
-        SlackConfig(bot_token=BOT_TOKEN, signing_secret=SECRET, api_base_url=fake.base_url, port=0)
-    )
-    ports[adapter.platform] = adapter.port
-    adapter.handler, adapter.standing = bot.handle, bot.standing
-    await adapter.start()
-    async with aiohttp.ClientSession() as session:
+async def stack(fake: FakeSlack) -> AsyncIterator[Stack]:
+    async with running(slack_settings(fake)) as app, aiohttp.ClientSession() as session:
+        adapter = slack_of(app)
         url = f"http://127.0.0.1:{adapter.bound_port}/slack/events"
-        try:
-            yield Stack(fake, adapter, bot, SlackClient(url, fake, session), programs)
-        finally:
-            await adapter.close()
+        yield Stack(fake, adapter, app.bot, SlackClient(url, fake, session), app.programs)

@@ -5,33 +5,21 @@ from __future__ import annotations
 import asyncio
 import time
 
-from conftest import make_bot
+from conftest import running, slack_of, slack_settings
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
-from adapters.slack.app import SlackAdapter, SlackConfig
-from core.ports import ChatPort
-from core.programs.program import Program
+from adapters.slack.oauth import InstallationStore, OAuthStateStore
 from storage.engine import create_engine
 from storage.migrate import upgrade
-from storage.slack_installations import SqlInstallationStore, SqlOAuthStateStore
-from storage.store import SqlStore
+from storage.slack_installations import SqlSlackInstallations, SqlSlackOAuthStates
 from tests.kit.slack import BOT_TOKEN, TEAM, FakeSlack
 
 
-async def test_socket_mode_acks_a_slash_command_and_answers(
-    fake: FakeSlack, memory_store: SqlStore, programs: list[Program]
-) -> None:
-    ports: dict[str, ChatPort] = {}
-    bot = make_bot(programs, memory_store, ports)
-    adapter = SlackAdapter(
-        SlackConfig(
-            bot_token=BOT_TOKEN, app_token="xapp-test-not-a-token", api_base_url=fake.base_url
-        )
-    )
-    ports[adapter.platform] = adapter.port
-    adapter.handler = bot.handle
-    await adapter.start()
-    try:
+async def test_socket_mode_acks_a_slash_command_and_answers(fake: FakeSlack) -> None:
+    settings = slack_settings(fake, SLACK_APP_TOKEN="xapp-test-not-a-token")
+    async with running(settings) as app:
+        adapter = slack_of(app)
+        assert adapter.singleton  # one websocket per app: one instance at a time
         assert fake.called("apps.connections.open")
         envelope = {
             "envelope_id": "env-1",
@@ -55,15 +43,13 @@ async def test_socket_mode_acks_a_slash_command_and_answers(
             await asyncio.sleep(0.02)
         await adapter.idle()
         assert "help" in fake.responses[-1][1]["text"] or fake.responses[-1][1]["blocks"]
-    finally:
-        await adapter.close()
 
 
 async def test_installation_and_state_stores(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
         await upgrade(engine)
-        store = SqlInstallationStore(engine, client_id="111.222")
+        store = InstallationStore(SqlSlackInstallations(engine, client_id="111.222"))
         await store.async_save(
             Installation(
                 app_id="A0TEST",
@@ -86,7 +72,7 @@ async def test_installation_and_state_stores(database_url: str) -> None:
         assert await store.async_find_bot(enterprise_id=None, team_id="T0OTHER") is None
         await store.async_delete_installation(enterprise_id=None, team_id=TEAM)
         assert await store.async_find_installation(enterprise_id=None, team_id=TEAM) is None
-        states = SqlOAuthStateStore(engine)
+        states = OAuthStateStore(SqlSlackOAuthStates(engine))
         state = await states.async_issue()
         assert await states.async_consume(state)
         assert not await states.async_consume(state)  # one use only

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
-from adapters.shell.adapter import ShellAdapter
+from adapters.shell.adapter import ShellAdapter, ShellConfig
+from bot.app import App
 from core.clock import ManualClock
 from core.durations import describe_duration
 from core.programs.program import Program, QuestionKind
 from tests.kit.drivers.base import PRIVATE_REPLIES, PROMPT_REGISTRY, Answer, Answers, Joined, Space
-from tests.kit.drivers.wiring import COMMAND, Wired, wire
+from tests.kit.drivers.wiring import COMMAND, wire
 
 CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTI_CHOICE)
 NAMES = {"ana": "ana", "ben": "ben", "cora": "coordinator"}  # the program's coordinator id
@@ -26,19 +28,18 @@ class ShellDriver:
         self.database_url, self.program, self.clock = database_url, program, clock
         self.lines: list[str] = []  # the terminal: survives restarts, like scrollback
         self.shell: ShellAdapter | None = None
-        self.wired: Wired | None = None
+        self.wired: App | None = None
 
     async def start(self) -> ShellDriver:
-        shell = ShellAdapter(self.lines.append, self.clock, COMMAND)
-        self.wired = await wire(
-            self.database_url, [self.program], {shell.platform: shell}, self.clock
-        )
-        shell.handler = self.wired.bot.handle
-        shell.tick = self.wired.dispatcher.run_until_idle
+        config = ShellConfig(command=COMMAND, interactive=False)
+        shell = ShellAdapter(self.lines.append, config, io.StringIO(""))
+        self.wired = await wire(self.database_url, shell, self.clock)
         self.shell = shell
         return self
 
     async def close(self) -> None:
+        if self.shell is not None:
+            await self.shell.close()
         if self.wired is not None:
             await self.wired.close()
             self.wired = None

@@ -20,10 +20,11 @@ from urllib.parse import parse_qs
 import aiohttp
 
 from adapters.slack.app import SlackAdapter, SlackConfig
+from bot.app import App
 from core.clock import ManualClock
 from core.programs.program import Program
 from tests.kit.drivers.base import Answers, Joined, Space
-from tests.kit.drivers.wiring import COMMAND, Wired, wire
+from tests.kit.drivers.wiring import COMMAND, wire
 from tests.kit.slack import BOT_TOKEN, BOT_USER, SECRET, USERS, FakeSlack, SlackClient
 from tests.kit.slack.payloads import click, find_button, submission
 
@@ -81,7 +82,7 @@ class SlackDriver:
         self._urls: dict[str, tuple[str, str | None]] = {}  # response key → (who, channel)
         self._events = itertools.count(1)
         self.adapter: SlackAdapter | None = None
-        self.wired: Wired | None = None
+        self.wired: App | None = None
         self.session: aiohttp.ClientSession | None = None
         self.client: SlackClient | None = None
 
@@ -98,11 +99,7 @@ class SlackDriver:
             port=0,
         )
         adapter = SlackAdapter(config)
-        self.wired = await wire(
-            self.database_url, [self.program], {adapter.platform: adapter.port}, self.clock
-        )
-        adapter.handler, adapter.standing = self.wired.bot.handle, self.wired.bot.standing
-        await adapter.start()
+        self.wired = await wire(self.database_url, adapter, self.clock)
         self.adapter = adapter
         self.session = aiohttp.ClientSession()
         url = f"http://127.0.0.1:{adapter.bound_port}/slack/events"

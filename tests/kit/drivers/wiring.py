@@ -1,48 +1,37 @@
-"""The bot as `bot.app.build` wires it — store, bot, engagement, dispatcher — for one driver.
+"""The bot for one driver, built by the composition root (`bot.app.build`) like production.
 
-Matching runs in a thread rather than `build`'s worker process (the same code, without
-paying a process start per test); everything else is the production wiring.
+The driver hands `build` its own adapter (so the test keeps a handle on it) and a manual
+clock; everything else — store, bot, engagement, dispatcher, event log — is the real wiring.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
+from bot.app import App, build
+from bot.settings import Settings
+from core.adapter import Adapter
 from core.clock import Clock
-from core.engagement.flow import Engagement
-from core.ports import ChatPort
-from core.programs.program import Program
-from core.reminders.dispatcher import Dispatcher
-from core.service import MentorBot
-from storage.engine import create_engine
-from storage.migrate import upgrade
-from storage.store import SqlStore
 
 COMMAND = "/mentor"
+ROOT = Path(__file__).resolve().parents[3]
 
 
-@dataclass(slots=True)
-class Wired:
-    engine: AsyncEngine
-    bot: MentorBot
-    dispatcher: Dispatcher
+def settings_for(database_url: str, **more: str) -> Settings:
+    values = {
+        "DATABASE_URL": database_url,
+        "MENTORBOT_PROGRAMS": str(ROOT / "programs" / "default.yaml"),
+        **more,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
-    async def close(self) -> None:
-        await self.engine.dispose()
 
-
-async def wire(
-    database_url: str, programs: list[Program], ports: Mapping[str, ChatPort], clock: Clock
-) -> Wired:
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    store = SqlStore(engine)
-    bot = MentorBot(programs, store, ports, clock, command=COMMAND)
-    engagement = Engagement(store, ports, bot.programs, clock, bot.rounds, command=COMMAND)
-    dispatcher = Dispatcher(
-        store, engagement.deliver, clock, give_up=engagement.give_up, concurrency=1
-    )
-    return Wired(engine, bot, dispatcher)
+async def wire(database_url: str, adapter: Adapter, clock: Clock) -> App:
+    """Build the bot around `adapter` and start it with the services the runtime would give."""
+    app = await build(settings_for(database_url), clock=clock, adapters=[adapter])
+    try:
+        await adapter.start(app.services(adapter))
+    except BaseException:
+        await app.close()
+        raise
+    return app
