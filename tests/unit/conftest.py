@@ -7,13 +7,16 @@ from harness import ROOT, START, FakeChat, Harness
 
 from core.clock import ManualClock
 from core.ports import Store
-from core.programs.program import Program, load_program
+from core.programs.program import CoordinatorId, Program, load_program
 from core.service import MentorBot
 
 
 @pytest.fixture
 def program() -> Program:
-    return load_program(ROOT / "programs" / "default.yaml")
+    """The bundled program, with `coordinator` of the fake platform listed as a coordinator."""
+    bundled = load_program(ROOT / "programs" / "default.yaml")
+    listed = (*bundled.coordinators, CoordinatorId(platform="fake", user_id="coordinator"))
+    return bundled.model_copy(update={"coordinators": listed})
 
 
 @pytest.fixture
