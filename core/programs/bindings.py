@@ -196,6 +196,18 @@ class Bindings(BaseModel):
 
 
 PLATFORMS = ("slack", "discord", "matrix", "shell")
+BINDING_TYPES: dict[str, type[_Binding]] = {
+    "slack": SlackBinding,
+    "discord": DiscordBinding,
+    "matrix": MatrixBinding,
+    "shell": ShellBinding,
+}
+
+
+def settings_of(platform: str) -> list[str]:
+    """The keys a platform's binding takes, for error messages."""
+    kind = BINDING_TYPES.get(platform)
+    return list(kind.model_fields) if kind else []
 
 
 class CoordinatorId(BaseModel):
@@ -219,9 +231,12 @@ def parse_coordinator(raw: Any) -> Any:
     text = raw.strip()
     platform, sep, user_id = text.partition(":")
     if not sep or not _PLATFORM.match(platform) or not user_id:
+        fits = [p for p in PLATFORMS if _user_id_problem(p, text) is None]
+        likely = [p for p in fits if p != "shell"] or fits or ["slack"]
         raise ValueError(
             f"{text!r} does not say which platform it is on: write "
-            f"'slack:{text}', 'discord:{text}', 'matrix:{text}' or 'shell:{text}'"
+            + " or ".join(f"'{p}:{text}'" for p in likely)
+            + " (every id starts with its platform: slack:, discord:, matrix: or shell:)"
         )
     problem = _user_id_problem(platform, user_id)
     if problem:
@@ -242,6 +257,7 @@ def _user_id_problem(platform: str, user_id: str) -> str | None:
 
 
 __all__ = [
+    "BINDING_TYPES",
     "PLATFORMS",
     "Binding",
     "Bindings",
@@ -251,4 +267,5 @@ __all__ = [
     "ShellBinding",
     "SlackBinding",
     "parse_coordinator",
+    "settings_of",
 ]

@@ -16,7 +16,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.identity import PlatformUser
-from core.programs.bindings import Binding, Bindings, CoordinatorId, parse_coordinator
+from core.programs.bindings import (
+    Binding,
+    Bindings,
+    CoordinatorId,
+    parse_coordinator,
+    settings_of,
+)
 
 
 class Role(StrEnum):
@@ -387,8 +393,13 @@ def _where(loc: tuple[int | str, ...], raw: Any) -> str:
 def _message(item: Any) -> str:
     """pydantic's message, with the platforms a `platforms:` section may name."""
     loc = tuple(item["loc"])
-    if item["type"] == "extra_forbidden" and len(loc) == 2 and loc[0] == "platforms":
-        return "unknown platform: use slack, discord, matrix or shell"
+    if item["type"] == "extra_forbidden" and loc[:1] == ("platforms",):
+        if len(loc) == 2:
+            return "unknown platform: use slack, discord, matrix or shell"
+        takes = settings_of(str(loc[1]))
+        return "unknown setting; " + (
+            f"{loc[1]} takes {', '.join(takes)}" if takes else f"{loc[1]} takes no settings"
+        )
     return str(item["msg"]).removeprefix("Value error, ")
 
 

@@ -24,10 +24,14 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 @dataclass
 class FakeChat:
-    """A ChatPort that records everything; `admins` are platform admins."""
+    """A ChatPort that records everything; `admins` are platform admins, `roles` and
+    `power_levels` what the platform reports of a person's roles and room power levels."""
 
     caps: Capabilities = field(default_factory=Capabilities)
     admins: set[str] = field(default_factory=set)
+    name: str = "fake"
+    roles: dict[str, frozenset[str]] = field(default_factory=dict)
+    power_levels: dict[str, dict[str, int]] = field(default_factory=dict)
     sent: list[tuple[Conversation, Content]] = field(default_factory=list)
     members: dict[str, list[str]] = field(default_factory=dict)
     keys: dict[str, MessageRef] = field(default_factory=dict)
@@ -39,7 +43,7 @@ class FakeChat:
 
     @property
     def platform(self) -> str:
-        return "fake"
+        return self.name
 
     @property
     def capabilities(self) -> Capabilities:
@@ -70,7 +74,7 @@ class FakeChat:
     ) -> SpaceRef:
         space = next((s for s in self.spaces if s.name == name), None)
         if space is None:  # like the real adapters: creating by name is idempotent
-            space = SpaceRef("fake", workspace_id, f"space-{len(self.spaces) + 1}", name)
+            space = SpaceRef(self.name, workspace_id, f"space-{len(self.spaces) + 1}", name)
             self.spaces.append(space)
             self.members[space.space_id] = [m.user_id for m in members]
         if self.fail_after_create:
@@ -88,14 +92,21 @@ class FakeChat:
         self.archived.append(space)
 
     async def user_info(self, user: PlatformUser) -> UserInfo:
-        return UserInfo(user.user_id.title(), is_admin=user.user_id in self.admins)
+        return UserInfo(
+            user.user_id.title(),
+            is_admin=user.user_id in self.admins,
+            roles=self.roles.get(user.user_id, frozenset()),
+            power_levels=self.power_levels.get(user.user_id, {}),
+        )
 
 
 class Harness:
     """`say` types a line as a person; `click` picks choices; `submit` sends a form."""
 
-    def __init__(self, bot: MentorBot, port: FakeChat, clock: ManualClock) -> None:
-        self.bot, self.port, self.clock = bot, port, clock
+    def __init__(
+        self, bot: MentorBot, port: FakeChat, clock: ManualClock, workspace: str = "ws1"
+    ) -> None:
+        self.bot, self.port, self.clock, self.workspace = bot, port, clock, workspace
         self.last: dict[str, Content] = {}
         self.engagement = Engagement(bot.store, bot.ports, bot.programs, clock, bot.rounds)
         # one delivery at a time: the in-memory SQLite store has a single connection
@@ -109,7 +120,7 @@ class Harness:
         )
 
     def user(self, name: str) -> PlatformUser:
-        return PlatformUser("fake", "ws1", name)
+        return PlatformUser(self.port.platform, self.workspace, name)
 
     async def _send(self, name: str, event: Any) -> Reply:
         reply = await self.bot.handle(event)
@@ -136,7 +147,7 @@ class Harness:
     async def in_room(self, name: str, space_id: str, text: str) -> None:
         """A member writes in a match's space (counted as activity, never read)."""
         user = self.user(name)
-        where = Conversation("fake", "ws1", ConversationKind.SPACE, space_id)
+        where = Conversation(self.port.platform, self.workspace, ConversationKind.SPACE, space_id)
         await self.bot.handle(MessageSeen(user, where, self.clock.now()))
 
     def prompts_in(self, space_id: str) -> list[Prompt]:
