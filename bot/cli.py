@@ -23,7 +23,7 @@ from bot.tour import TOUR
 from core.clock import SystemClock
 from core.matching import RosterError, load_roster
 from core.onboarding.roster_import import ImportSummary, import_roster
-from core.programs.program import ProgramError, load_program, load_programs
+from core.programs.program import Program, ProgramError, load_program, load_programs
 from storage.engine import UnsupportedDatabaseURL, create_engine
 from storage.migrate import current, downgrade, upgrade
 from storage.store import SqlStore
@@ -173,6 +173,8 @@ def program_show(program_id: Annotated[str, typer.Argument(help="The program's i
     out.print(f"[bold]{program.name}[/bold] ({program.id}) — mode {program.mode.value}")
     if program.description:
         out.print(program.description)
+    out.print(f"runs in: {_where_it_runs(program)}")
+    out.print(f"coordinators: {', '.join(map(str, program.coordinators)) or 'platform admins'}")
     cadence = program.cadence
     out.print(
         f"cycle {program.cycle.length_days} days · check-in every {cadence.checkin_every_days} "
@@ -193,6 +195,17 @@ def program_show(program_id: Annotated[str, typer.Argument(help="The program's i
             else "",
         )
     out.print(table)
+
+
+def _where_it_runs(program: Program) -> str:
+    if not program.is_bound:
+        return "every workspace of every platform"
+    places = []
+    for platform in program.bindings.platforms:
+        binding = program.binding(platform)
+        named = sorted(binding.workspaces) if binding else []
+        places.append(f"{platform} {' / '.join(named)}" if named else f"{platform} (everywhere)")
+    return ", ".join(places)
 
 
 @app.command("match")

@@ -50,6 +50,8 @@ def test_program_show(env: Path) -> None:
     assert result.exit_code == 0
     assert "Mentoring Circle" in result.output
     assert "topics_wanted" in result.output
+    assert "runs in: every workspace of every platform" in result.output
+    assert "coordinators: shell:coordinator" in result.output
     missing = CliRunner().invoke(app, ["program", "show", "nope"])
     assert missing.exit_code == 2
     assert "no program 'nope'; known: mentoring" in missing.output
