@@ -237,6 +237,12 @@ def roster_import(
         raise _fail(str(error)) from None
     if program not in programs:
         raise _fail(f"no program {program!r}; known: {', '.join(sorted(programs))}")
+    if not programs[program].applies_in(platform, workspace):
+        raise _fail(
+            f"program {program!r} does not run in {platform} workspace {workspace!r} "
+            f"(its platforms: {_where_it_runs(programs[program])}); pick --platform and "
+            "--workspace where it does, or change its `platforms` key"
+        )
     try:
         parsed = load_roster(roster, programs[program])
     except RosterError as error:

@@ -57,6 +57,22 @@ def test_program_show(env: Path) -> None:
     assert "no program 'nope'; known: mentoring" in missing.output
 
 
+def test_a_bound_program_shows_where_it_runs_and_imports_only_there(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bound = env / "bound.yaml"
+    bound.write_text(DEFAULT.read_text() + "platforms:\n  slack: {team: T0ACME}\n")
+    monkeypatch.setenv("MENTORBOT_PROGRAMS", str(bound))
+    runner = CliRunner()
+    assert "runs in: slack T0ACME" in runner.invoke(app, ["program", "show", "mentoring"]).output
+    roster = env / "roster.json"
+    roster.write_text(json.dumps({"participants": []}))
+    args = ["roster", "import", "--program", "mentoring", "--roster", str(roster)]
+    refused = runner.invoke(app, args)  # the default is the shell, where it does not run
+    assert refused.exit_code == 2
+    assert "does not run in shell workspace 'local'" in refused.output
+
+
 def test_db_upgrade_current_downgrade(env: Path) -> None:
     runner = CliRunner()
     assert "empty" in runner.invoke(app, ["db", "current"]).output
