@@ -40,7 +40,6 @@ NO_PROGRAM_HERE = (
     "mentorbot has no mentoring program in this workspace yet — ask the person who runs "
     "mentorbot for your organisation (or a workspace admin) to add one here."
 )
-GONE = "That question belongs to a program that no longer runs here."
 
 
 class MentorBot:
@@ -201,7 +200,7 @@ class MentorBot:
         kind, _, arg = rest.partition(":")
         program = self._running_here(key, event.user)
         if program is None:
-            return Reply().say(GONE)
+            return Reply().say("That question belongs to a program that no longer runs here.")
         ctx = await self._context(uow, program, event, turn)
         participant = await uow.participants.find(ctx.state_id, event.user)
         if participant is None:

@@ -43,3 +43,14 @@ def grants(program: Program, user: PlatformUser, info: UserInfo) -> bool:
         level = info.power_levels.get(binding.power_room or "")
         return level is not None and level >= binding.coordinator_power_level
     return False
+
+
+def power_rooms(programs: Iterable[Program]) -> frozenset[str]:
+    """The Matrix rooms whose power levels name coordinators: the rooms a Matrix adapter
+    reports in `UserInfo.power_levels`."""
+    rooms = set()
+    for program in programs:
+        binding = program.binding("matrix")
+        if isinstance(binding, MatrixBinding) and binding.coordinator_power_level is not None:
+            rooms.add(binding.power_room or "")
+    return frozenset(rooms - {""})

@@ -12,7 +12,7 @@ from test_engagement_flows import NUDGE_DAYS, matched
 
 from adapters.shell.adapter import ShellAdapter
 from core.clock import ManualClock
-from core.coordinator.access import coordinates
+from core.coordinator.access import coordinates, power_rooms
 from core.events import CommandInvoked
 from core.identity import Conversation, PlatformUser
 from core.ports import Store
@@ -130,6 +130,7 @@ async def test_matrix_power_levels_in_the_program_room_coordinate(
         name="matrix",
         power_levels={"@mod:example.org": {room: level, other: 100}},
     )
+    assert power_rooms([program, bound]) == {room}  # what the Matrix adapter must report
     harness = harness_on(memory_store, clock, [bound], port, "example.org")
     status = await harness.say("@mod:example.org", "/mentor admin status")
     assert ("matches: 0 active" in status) is allowed
