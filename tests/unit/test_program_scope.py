@@ -12,6 +12,7 @@ from test_engagement_flows import NUDGE_DAYS, matched
 
 from adapters.shell.adapter import ShellAdapter
 from core.clock import ManualClock
+from core.content import as_text
 from core.coordinator.access import coordinates, power_rooms
 from core.events import CommandInvoked
 from core.identity import Conversation, PlatformUser
@@ -174,3 +175,22 @@ async def test_coordinators_are_recorded_with_their_workspace(harness: Harness) 
         seen = await uow.coordinators.last_seen_as("fake", "coordinator")
     assert recorded == [harness.user("slackadmin"), harness.user("coordinator")]
     assert seen == harness.user("coordinator")
+
+
+async def test_a_listed_coordinator_on_another_bound_platform_is_alerted_there(
+    memory_store: Store, program: Program, clock: ManualClock
+) -> None:
+    both = variant(
+        program,
+        coordinators=["slack:U0LEAD"],
+        platforms={"discord": {"guild": "111"}, "slack": {"team": "T0AAA"}},
+    )
+    discord = FakeChat(name="discord", admins={"coordinator"})
+    slack = FakeChat(name="slack")
+    bot = MentorBot([both], memory_store, {"discord": discord, "slack": slack}, clock)
+    harness = Harness(bot, discord, clock, workspace="111")
+    await matched(harness)
+    await live(harness, NUDGE_DAYS * 2)
+    told = [(to.workspace_id, to.id) for to, c in slack.sent if "*at risk*" in as_text(c)]
+    assert told == [("T0AAA", "U0LEAD")]
+    assert len([t for t in harness.to("coordinator") if "*at risk*" in t]) == 1
