@@ -48,7 +48,7 @@ def grants(program: Program, user: PlatformUser, info: UserInfo) -> bool:
 def power_rooms(programs: Iterable[Program]) -> frozenset[str]:
     """The Matrix rooms whose power levels name coordinators: the rooms a Matrix adapter
     reports in `UserInfo.power_levels`."""
-    rooms = set()
+    rooms: set[str] = set()
     for program in programs:
         binding = program.binding("matrix")
         if isinstance(binding, MatrixBinding) and binding.coordinator_power_level is not None:

@@ -183,8 +183,8 @@ class Bindings(BaseModel):
     @field_validator("slack", "discord", "matrix", "shell", mode="before")
     @classmethod
     def _empty(cls, raw: Any) -> Any:
-        """`shell:` or `shell: {}` both mean "bound, no settings"."""
-        return {} if raw is None else raw
+        """`shell:`, `shell: {}` and `shell: true` all mean "bound, no settings"."""
+        return {} if raw is None or raw is True else raw
 
     def get(self, platform: str) -> Binding | None:
         value = getattr(self, platform, None) if platform in PLATFORMS else None

@@ -40,7 +40,7 @@ def test_bindings_are_typed_per_platform_and_a_program_may_have_several(tmp_path
                 "room": "!def:example.org",
                 "coordinator_power_level": 50,
             },
-            "shell": None,  # `shell:` with nothing after it
+            "shell": True,  # `shell: true`, like `shell:` and `shell: {}`
         },
     )
     program = load_program(file)
@@ -68,7 +68,7 @@ def test_bindings_are_typed_per_platform_and_a_program_may_have_several(tmp_path
 
 def test_a_program_applies_where_it_is_bound(tmp_path: Path) -> None:
     bound = load_program(
-        write(tmp_path, platforms={"slack": {"team": "T0AAA"}, "discord": {}, "shell": {}})
+        write(tmp_path, platforms={"slack": {"team": "T0AAA"}, "discord": None, "shell": {}})
     )
     assert bound.applies_in("slack", "T0AAA")
     assert not bound.applies_in("slack", "T0BBB")
