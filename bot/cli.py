@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from bot.settings import Settings
     from core.onboarding.roster_import import ImportSummary
+    from core.programs.program import Program
 
 T = TypeVar("T")
 BUNDLED_PROGRAM = Path(__file__).resolve().parent.parent / "programs" / "default.yaml"
@@ -218,6 +219,8 @@ def program_show(program_id: Annotated[str, typer.Argument(help="The program's i
     _print(f"[bold]{program.name}[/bold] ({program.id}) — mode {program.mode.value}")
     if program.description:
         _print(program.description)
+    _print(f"runs in: {_where_it_runs(program)}")
+    _print(f"coordinators: {', '.join(map(str, program.coordinators)) or 'platform admins'}")
     cadence = program.cadence
     _print(
         f"cycle {program.cycle.length_days} days · check-in every {cadence.checkin_every_days} "
@@ -238,6 +241,17 @@ def program_show(program_id: Annotated[str, typer.Argument(help="The program's i
             else "",
         )
     _print(table)
+
+
+def _where_it_runs(program: Program) -> str:
+    if not program.is_bound:
+        return "every workspace of every platform"
+    places = []
+    for platform in program.bindings.platforms:
+        binding = program.binding(platform)
+        named = sorted(binding.workspaces) if binding else []
+        places.append(f"{platform} {' / '.join(named)}" if named else f"{platform} (everywhere)")
+    return ", ".join(places)
 
 
 @app.command("match")
@@ -278,6 +292,12 @@ def roster_import(
         raise _fail(str(error)) from None
     if program not in programs:
         raise _fail(f"no program {program!r}; known: {', '.join(sorted(programs))}")
+    if not programs[program].applies_in(platform, workspace):
+        raise _fail(
+            f"program {program!r} does not run in {platform} workspace {workspace!r} "
+            f"(its platforms: {_where_it_runs(programs[program])}); pick --platform and "
+            "--workspace where it does, or change its `platforms` key"
+        )
     try:
         parsed = load_roster(roster, programs[program])
     except RosterError as error:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
@@ -46,9 +46,20 @@ class MessageRef:
 
 @dataclass(frozen=True, slots=True)
 class UserInfo:
+    """What a platform says about a person; core decides from it who coordinates.
+
+    `is_admin`: a workspace admin (Slack admins/owners, Discord Manage Server, Matrix room
+    admins). `roles`: the ids of the roles the person holds in the workspace (Discord), checked
+    against a binding's `coordinator_role`. `power_levels`: the person's power level in each
+    program room the adapter watches (Matrix; room id → level), checked against a binding's
+    `coordinator_power_level`. Platforms without roles leave them empty.
+    """
+
     display_name: str
     timezone: str | None = None
     is_admin: bool = False
+    roles: frozenset[str] = frozenset()
+    power_levels: Mapping[str, int] = field(default_factory=dict)
 
 
 class ChatPort(Protocol):
@@ -224,6 +235,23 @@ class EngagementRepository(Protocol):
     async def votes(self, match_id: int) -> dict[int, str]: ...
 
 
+class CoordinatorRepository(Protocol):
+    """People who acted as coordinators of a program state without being listed (admins,
+    role holders), so alerts reach them too."""
+
+    async def record(self, program_state_id: int, user: PlatformUser, at: datetime) -> None:
+        """Insert, or move `last_seen_at` forward."""
+        ...
+
+    async def of(self, program_state_id: int) -> list[PlatformUser]:
+        """Everyone recorded for the program state, most recently seen first."""
+        ...
+
+    async def last_seen_as(self, platform: str, user_id: str) -> PlatformUser | None:
+        """Where a platform user last acted as a coordinator (of any program), if ever."""
+        ...
+
+
 class Locks(Protocol):
     async def participant(self, participant_id: int) -> None:
         """Hold the participant's row until the transaction ends (capacity checks).
@@ -243,6 +271,7 @@ class UnitOfWork(Protocol):
     requests: RequestRepository
     reminders: ReminderRepository
     engagement: EngagementRepository
+    coordinators: CoordinatorRepository
     locks: Locks
 
 

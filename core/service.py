@@ -36,6 +36,10 @@ FAILURE = (
     "Sorry — something went wrong on my side and nothing was changed. "
     "Your earlier answers are safe; please try again in a moment."
 )
+NO_PROGRAM_HERE = (
+    "mentorbot has no mentoring program in this workspace yet — ask the person who runs "
+    "mentorbot for your organisation (or a workspace admin) to add one here."
+)
 
 
 class MentorBot:
@@ -85,19 +89,24 @@ class MentorBot:
                     reply.say(FAILURE)
         return reply
 
+    def programs_in(self, platform: str, workspace_id: str) -> list[Program]:
+        """The programs that apply in a workspace: bound to it, or bound nowhere."""
+        return [p for p in self.programs.values() if p.applies_in(platform, workspace_id)]
+
     async def standing(self, user: PlatformUser) -> Standing:
-        """Whether a person is enrolled in any program, and whether they coordinate one
+        """Whether a person is enrolled in any program here, and whether they coordinate one
         (for adapters' home screens, which show different things to each)."""
         port = self.ports[user.platform]
+        here = self.programs_in(user.platform, user.workspace_id)
         async with self.store.transaction() as uow:
             workspace = await uow.workspaces.ensure(user.platform, user.workspace_id)
             enrolled = False
-            for program in self.programs.values():
+            for program in here:
                 state = await uow.programs.ensure(workspace, program.id)
                 person = await uow.participants.find(state.id, user)
                 active = (ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)
                 enrolled = enrolled or (person is not None and person.status in active)
-        coordinator = await coordinates(port, user, self.programs.values())
+        coordinator = await coordinates(port, user, here)
         return Standing(enrolled=enrolled, coordinator=coordinator)
 
     async def _dispatch(self, uow: UnitOfWork, event: Event, turn: list[Context]) -> Reply:
@@ -111,7 +120,7 @@ class MentorBot:
             return await self._form(uow, event, turn)
         if isinstance(event, MessageSeen) and event.where.kind is ConversationKind.SPACE:
             space = SpaceRef(event.where.platform, event.where.workspace_id, event.where.id, "")
-            for program in self.programs.values():
+            for program in self.programs_in(event.user.platform, event.user.workspace_id):
                 await engagement_chat.record_activity(
                     await self._context(uow, program, event, turn), space
                 )
@@ -151,11 +160,17 @@ class MentorBot:
 
     async def _command(self, uow: UnitOfWork, event: CommandInvoked, turn: list[Context]) -> Reply:
         args = event.args
-        program = self.default_program
-        if args and args[0] in self.programs and event.verb != "admin":
-            program, args = self.programs[args[0]], args[1:]
-        elif event.verb == "admin" and len(args) > 1 and args[1] in self.programs:
-            program, args = self.programs[args[1]], (args[0], *args[2:])
+        here = {p.id: p for p in self.programs_in(event.user.platform, event.user.workspace_id)}
+        named = args[1] if event.verb == "admin" and len(args) > 1 else args[0] if args else None
+        if named in self.programs and named not in here:
+            return Reply().say(f"*{self.programs[named].name}* doesn't run in this workspace.")
+        if not here:
+            return Reply().say(NO_PROGRAM_HERE)
+        program = next(iter(here.values()))
+        if args and args[0] in here and event.verb != "admin":
+            program, args = here[args[0]], args[1:]
+        elif event.verb == "admin" and len(args) > 1 and args[1] in here:
+            program, args = here[args[1]], (args[0], *args[2:])
         ctx = await self._context(uow, program, event, turn, event.display_name)
         log.info("command verb=%s platform=%s", event.verb, event.user.platform)
         verb = VERBS_BY_NAME.get(event.verb)
@@ -165,7 +180,10 @@ class MentorBot:
         return Reply().say(help_text(ctx.command, coordinator=coordinator, unknown=event.verb))
 
     async def _text(self, uow: UnitOfWork, event: TextReceived, turn: list[Context]) -> Reply:
-        for program in self.programs.values():
+        here = self.programs_in(event.user.platform, event.user.workspace_id)
+        if not here:
+            return Reply().say(NO_PROGRAM_HERE)
+        for program in here:
             ctx = await self._context(uow, program, event, turn, event.display_name)
             participant = await uow.participants.find(ctx.state_id, event.user)
             session = participant and await uow.onboarding.get(participant.key)
@@ -180,7 +198,7 @@ class MentorBot:
     async def _choice(self, uow: UnitOfWork, event: ChoiceSelected, turn: list[Context]) -> Reply:
         key, _, rest = event.prompt_id.partition(":")
         kind, _, arg = rest.partition(":")
-        program = self.programs.get(key)
+        program = self._running_here(key, event.user)
         if program is None:
             return Reply().say("That question belongs to a program that no longer runs here.")
         ctx = await self._context(uow, program, event, turn)
@@ -215,7 +233,7 @@ class MentorBot:
 
     async def _form(self, uow: UnitOfWork, event: FormSubmitted, turn: list[Context]) -> Reply:
         key, _, form = event.form_id.partition(":")
-        program = self.programs.get(key)
+        program = self._running_here(key, event.user)
         if program is None:
             return Reply().say("That form belongs to a program that no longer runs here.")
         ctx = await self._context(uow, program, event, turn)
@@ -224,6 +242,13 @@ class MentorBot:
             return Reply().say(f"You're not enrolled. Send `{ctx.command} join` to start.")
         session = await uow.onboarding.get(participant.key)
         return await self.onboarding.submit_form(ctx, participant, session, form, event.values)
+
+    def _running_here(self, key: str, user: PlatformUser) -> Program | None:
+        """The program a prompt or form id names, if it still applies where the user is."""
+        program = self.programs.get(key)
+        if program is None or not program.applies_in(user.platform, user.workspace_id):
+            return None
+        return program
 
     async def _open_space(self, program: Program, match_id: int) -> Reply:
         await self.rounds.open_space(program, match_id)

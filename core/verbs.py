@@ -26,6 +26,9 @@ async def admin_verb(ctx: Context, args: tuple[str, ...]) -> Reply:
             "Only coordinators of this program can use `admin` commands. "
             "Ask a coordinator if you think you should be one."
         )
+    # Remember who coordinates here, and in which workspace: admins and role holders are
+    # nowhere in the program file, yet alerts about the program must reach them too.
+    await ctx.uow.coordinators.record(ctx.state_id, ctx.user, ctx.now)
     sub = args[0].lower() if args else "status"
     verb = ADMIN_BY_NAME.get(sub)
     if verb is None:

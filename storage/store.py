@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.ports import (
+    CoordinatorRepository,
     CycleRepository,
     EngagementRepository,
     Locks,
@@ -21,6 +22,7 @@ from core.ports import (
     WorkspaceRepository,
 )
 from core.reminders.outbox import ReminderRepository
+from storage.coordinator_repository import SqlCoordinatorRepository
 from storage.engagement_repositories import SqlEngagementRepository
 from storage.engine import is_memory_sqlite
 from storage.match_repositories import (
@@ -53,6 +55,7 @@ class SqlUnitOfWork:
         self.requests: RequestRepository = SqlRequestRepository(session)
         self.reminders: ReminderRepository = SqlReminderRepository(session, dialect)
         self.engagement: EngagementRepository = SqlEngagementRepository(session, dialect)
+        self.coordinators: CoordinatorRepository = SqlCoordinatorRepository(session, dialect)
         self.locks: Locks = SqlLocks(session, dialect)
 
 

@@ -9,7 +9,8 @@ Tables filled by the foundation: workspace, program_state, participant, answer,
 onboarding_session. Created now for the next issues, so the migration history starts complete:
 cycle, match, match_member, space, reminder. Added by matching (0002): match.introduced_at
 and mentor_request. Added by engagement (0003): reminder.recipient/attempt_at, match.ends_at,
-activity, checkin, goal, feedback, end_vote.
+activity, checkin, goal, feedback, end_vote. Added by program bindings (0006):
+program_coordinator.
 """
 
 from __future__ import annotations
@@ -335,6 +336,30 @@ class EndVoteRow(TableBase, table=True):
     answered_at: datetime = _when(nullable=False)
 
 
+class ProgramCoordinatorRow(TableBase, table=True):
+    """Someone who acted as a coordinator of a program state without being listed in the
+    program file (a platform admin, a role holder): alerts reach them too. Added by 0006."""
+
+    __tablename__: ClassVar[str] = "program_coordinator"
+    __table_args__ = (
+        UniqueConstraint(  # named: the conventional name is longer than PostgreSQL allows
+            "program_state_id",
+            "platform",
+            "workspace_id",
+            "user_id",
+            name="uq_program_coordinator_person",
+        ),
+        Index("ix_program_coordinator_platform_user_id", "platform", "user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_state_id: int = Field(foreign_key="program_state.id", ondelete="CASCADE")
+    platform: str = Field(sa_type=String(32))
+    workspace_id: str = Field(sa_type=String(255))
+    user_id: str = Field(sa_type=String(255))
+    last_seen_at: datetime = _when(nullable=False)
+
+
 ALL_TABLES = (
     WorkspaceRow,
     ProgramStateRow,
@@ -352,6 +377,7 @@ ALL_TABLES = (
     GoalRow,
     FeedbackRow,
     EndVoteRow,
+    ProgramCoordinatorRow,
 )
 
 __all__ = [
@@ -367,6 +393,7 @@ __all__ = [
     "MatchRow",
     "OnboardingSessionRow",
     "ParticipantRow",
+    "ProgramCoordinatorRow",
     "ProgramStateRow",
     "ReminderRow",
     "SpaceRow",

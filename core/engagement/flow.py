@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from core.clock import Clock
 from core.content import Choice, Content, Prompt, Text, user_text
+from core.coordinator.access import coordinates
 from core.domain import (
     CheckInAnswer,
     GoalProgress,
@@ -26,6 +27,7 @@ from core.domain import (
 from core.engagement.health import last_engaged
 from core.identity import Conversation, PlatformUser, SpaceRef
 from core.ports import ChatPort, Store, UnitOfWork
+from core.programs.bindings import CoordinatorId
 from core.programs.program import Program, Role
 from core.reminders.outbox import Reminder, match_recipient
 from core.reminders.planning import members_of, plan_cycle_end, plan_reminder
@@ -49,6 +51,20 @@ RATING_CHOICES = tuple(
 )
 END_CHOICES = (Choice("extend", "Extend for another cycle"), Choice("close", "Close the match"))
 MAX_GOALS = 3
+
+
+async def _reach(
+    uow: UnitOfWork, program: Program, listed: CoordinatorId, workspace: tuple[str, str]
+) -> PlatformUser | None:
+    """The workspace to reach a listed coordinator in: the alert's own when on the same
+    platform, else the one the program is bound to there, else where they last coordinated."""
+    platform, external_id = workspace
+    if listed.platform == platform:
+        return PlatformUser(platform, external_id, listed.user_id)
+    binding = program.binding(listed.platform)
+    if binding is not None and binding.home_workspace is not None:
+        return PlatformUser(listed.platform, binding.home_workspace, listed.user_id)
+    return await uow.coordinators.last_seen_as(listed.platform, listed.user_id)
 
 
 # --- delivery --------------------------------------------------------------------------------
@@ -135,15 +151,26 @@ class Engagement:
     async def _coordinators(
         self, uow: UnitOfWork, program: Program | None, state_id: int
     ) -> list[PlatformUser]:
-        """The program's configured coordinators, reached on the program's platform."""
+        """Everyone to alert about a program state, each once: the listed coordinators on the
+        platforms the bot serves, and the admins and role holders who have acted as
+        coordinators of it (`admin …`) and still are."""
         if program is None:
             return []
         state = await uow.programs.get(state_id)
         workspace = await uow.workspaces.get(state.workspace_id) if state else None
         if workspace is None:
             return []
-        platform, external_id = workspace
-        return [PlatformUser(platform, external_id, uid) for uid in program.coordinators]
+        found: dict[PlatformUser, None] = {}
+        for listed in program.coordinators:
+            if listed.platform in self.ports:
+                user = await _reach(uow, program, listed, workspace)
+                if user is not None:
+                    found[user] = None
+        for user in await uow.coordinators.of(state_id):
+            port = self.ports.get(user.platform)
+            if user not in found and port is not None and await coordinates(port, user, [program]):
+                found[user] = None
+        return list(found)
 
     async def _active_match(self, uow: UnitOfWork, reminder: Reminder) -> MatchRecord | None:
         match = await uow.matches.get(reminder.match_id) if reminder.match_id else None

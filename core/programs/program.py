@@ -15,6 +15,15 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.identity import PlatformUser
+from core.programs.bindings import (
+    Binding,
+    Bindings,
+    CoordinatorId,
+    parse_coordinator,
+    settings_of,
+)
+
 
 class Role(StrEnum):
     MENTOR = "mentor"
@@ -230,7 +239,8 @@ class Program(_Model):
     id: str
     name: str = Field(min_length=1, max_length=100)
     description: str = Field(default="", max_length=2000)
-    coordinators: tuple[str, ...] = ()
+    coordinators: tuple[CoordinatorId, ...] = ()
+    platforms: Bindings | None = None
     mode: Mode = Mode.ONE_TO_ONE
     allow_both_roles: bool = True
     group: GroupSize | None = None
@@ -245,8 +255,20 @@ class Program(_Model):
     def _id(cls, value: str) -> str:
         return _check_id(value)
 
+    @field_validator("coordinators", mode="before")
+    @classmethod
+    def _coordinators(cls, raw: Any) -> Any:
+        if isinstance(raw, str):
+            raw = [raw]
+        return [parse_coordinator(item) for item in raw] if isinstance(raw, list | tuple) else raw
+
     @model_validator(mode="after")
     def _cross_checks(self) -> Program:
+        if self.platforms is not None and not self.platforms.platforms:
+            raise ValueError(
+                "platforms: names no platform. Remove the key to run the program everywhere, "
+                "or bind it, e.g. 'platforms: {slack: {team: T0123ABCD}}'"
+            )
         by_id: dict[str, Question] = {}
         for question in self.questions:
             if question.id in by_id:
@@ -272,6 +294,32 @@ class Program(_Model):
                     "question asked to mentors"
                 )
         return self
+
+    @property
+    def bindings(self) -> Bindings:
+        """The `platforms:` section; empty for a program that applies everywhere."""
+        return self.platforms or Bindings()
+
+    @property
+    def is_bound(self) -> bool:
+        return self.platforms is not None
+
+    def binding(self, platform: str) -> Binding | None:
+        """This program's settings on `platform` (`SlackBinding`, `DiscordBinding`, …), if bound."""
+        return self.bindings.get(platform)
+
+    def applies_in(self, platform: str, workspace_id: str) -> bool:
+        """Unbound: everywhere. Bound: on the listed platforms, in the workspace they name."""
+        if self.platforms is None:
+            return True
+        binding = self.platforms.get(platform)
+        return binding is not None and binding.applies_in(workspace_id)
+
+    def lists_coordinator(self, user: PlatformUser) -> bool:
+        """Named in `coordinators` with the user's platform (`shell:ana` is not `slack:ana`)."""
+        return any(
+            c.platform == user.platform and c.user_id == user.user_id for c in self.coordinators
+        )
 
     def question(self, question_id: str) -> Question:
         """The question with that id; KeyError when there is none."""
@@ -342,6 +390,19 @@ def _where(loc: tuple[int | str, ...], raw: Any) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _message(item: Any) -> str:
+    """pydantic's message, with the platforms a `platforms:` section may name."""
+    loc = tuple(item["loc"])
+    if item["type"] == "extra_forbidden" and loc[:1] == ("platforms",):
+        if len(loc) == 2:
+            return "unknown platform: use slack, discord, matrix or shell"
+        takes = settings_of(str(loc[1]))
+        return "unknown setting; " + (
+            f"{loc[1]} takes {', '.join(takes)}" if takes else f"{loc[1]} takes no settings"
+        )
+    return str(item["msg"]).removeprefix("Value error, ")
+
+
 def parse_program(raw: Any, source: str) -> Program:
     if not isinstance(raw, dict):
         raise ProgramError(f"{source}: expected a mapping at the top level of the program")
@@ -351,7 +412,7 @@ def parse_program(raw: Any, source: str) -> Program:
         problems = []
         for item in error.errors():
             where = _where(tuple(item["loc"]), raw)
-            message = item["msg"].removeprefix("Value error, ")
+            message = _message(item)
             problems.append(f"{source}: {where + ': ' if where else ''}{message}")
         raise ProgramError("\n".join(problems)) from None
 
@@ -393,8 +454,11 @@ def load_programs(paths: list[Path]) -> list[Program]:
 
 __all__ = [
     "Ask",
+    "Binding",
+    "Bindings",
     "Cadence",
     "Capacity",
+    "CoordinatorId",
     "Cycle",
     "GroupSize",
     "MatchRule",

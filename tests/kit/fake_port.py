@@ -12,10 +12,14 @@ from core.ports import Capabilities, MessageRef, UserInfo
 
 @dataclass
 class FakeChat:
-    """A ChatPort that records everything; `admins` are platform admins."""
+    """A ChatPort that records everything; `admins` are platform admins, `roles` and
+    `power_levels` what the platform reports of a person's roles and room power levels."""
 
     caps: Capabilities = field(default_factory=Capabilities)
     admins: set[str] = field(default_factory=set)
+    name: str = "fake"
+    roles: dict[str, frozenset[str]] = field(default_factory=dict)
+    power_levels: dict[str, dict[str, int]] = field(default_factory=dict)
     sent: list[tuple[Conversation, Content]] = field(default_factory=list)
     members: dict[str, list[str]] = field(default_factory=dict)
     keys: dict[str, MessageRef] = field(default_factory=dict)
@@ -27,7 +31,7 @@ class FakeChat:
 
     @property
     def platform(self) -> str:
-        return "fake"
+        return self.name
 
     @property
     def capabilities(self) -> Capabilities:
@@ -58,7 +62,7 @@ class FakeChat:
     ) -> SpaceRef:
         space = next((s for s in self.spaces if s.name == name), None)
         if space is None:  # like the real adapters: creating by name is idempotent
-            space = SpaceRef("fake", workspace_id, f"space-{len(self.spaces) + 1}", name)
+            space = SpaceRef(self.name, workspace_id, f"space-{len(self.spaces) + 1}", name)
             self.spaces.append(space)
             self.members[space.space_id] = [m.user_id for m in members]
         if self.fail_after_create:
@@ -79,4 +83,9 @@ class FakeChat:
         self.archived.append(space)
 
     async def user_info(self, user: PlatformUser) -> UserInfo:
-        return UserInfo(user.user_id.title(), is_admin=user.user_id in self.admins)
+        return UserInfo(
+            user.user_id.title(),
+            is_admin=user.user_id in self.admins,
+            roles=self.roles.get(user.user_id, frozenset()),
+            power_levels=self.power_levels.get(user.user_id, {}),
+        )

@@ -28,8 +28,10 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 class Harness:
     """`say` types a line as a person; `click` picks choices; `submit` sends a form."""
 
-    def __init__(self, bot: MentorBot, port: FakeChat, clock: ManualClock) -> None:
-        self.bot, self.port, self.clock = bot, port, clock
+    def __init__(
+        self, bot: MentorBot, port: FakeChat, clock: ManualClock, workspace: str = "ws1"
+    ) -> None:
+        self.bot, self.port, self.clock, self.workspace = bot, port, clock, workspace
         self.last: dict[str, Content] = {}
         self.engagement = Engagement(bot.store, bot.ports, bot.programs, clock, bot.rounds)
         # one delivery at a time: the in-memory SQLite store has a single connection
@@ -43,7 +45,7 @@ class Harness:
         )
 
     def user(self, name: str) -> PlatformUser:
-        return PlatformUser("fake", "ws1", name)
+        return PlatformUser(self.port.platform, self.workspace, name)
 
     async def _send(self, name: str, event: Any) -> Reply:
         reply = await self.bot.handle(event)
@@ -70,7 +72,7 @@ class Harness:
     async def in_room(self, name: str, space_id: str, text: str) -> None:
         """A member writes in a match's space (counted as activity, never read)."""
         user = self.user(name)
-        where = Conversation("fake", "ws1", ConversationKind.SPACE, space_id)
+        where = Conversation(self.port.platform, self.workspace, ConversationKind.SPACE, space_id)
         await self.bot.handle(MessageSeen(user, where, self.clock.now()))
 
     def prompts_in(self, space_id: str) -> list[Prompt]:

@@ -10,7 +10,7 @@ import pytest
 
 from core.clock import ManualClock
 from core.ports import Store
-from core.programs.program import Program, load_program
+from core.programs.program import CoordinatorId, Program, load_program
 from core.service import MentorBot
 from tests.kit.fake_port import FakeChat
 from tests.kit.harness import ROOT, START, Harness
@@ -18,8 +18,10 @@ from tests.kit.harness import ROOT, START, Harness
 
 @pytest.fixture
 def program() -> Program:
-    """The bundled program, `programs/default.yaml`."""
-    return load_program(ROOT / "programs" / "default.yaml")
+    """The bundled program, with `coordinator` of the fake platform listed as a coordinator."""
+    bundled = load_program(ROOT / "programs" / "default.yaml")
+    listed = (*bundled.coordinators, CoordinatorId(platform="fake", user_id="coordinator"))
+    return bundled.model_copy(update={"coordinators": listed})
 
 
 @pytest.fixture

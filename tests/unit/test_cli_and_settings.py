@@ -50,9 +50,27 @@ def test_program_show(env: Path) -> None:
     assert result.exit_code == 0
     assert "Mentoring Circle" in result.output
     assert "topics_wanted" in result.output
+    assert "runs in: every workspace of every platform" in result.output
+    assert "coordinators: shell:coordinator" in result.output
     missing = CliRunner().invoke(app, ["program", "show", "nope"])
     assert missing.exit_code == 2
     assert "no program 'nope'; known: mentoring" in missing.output
+
+
+def test_a_bound_program_shows_where_it_runs_and_imports_only_there(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bound = env / "bound.yaml"
+    bound.write_text(DEFAULT.read_text() + "platforms:\n  slack: {team: T0ACME}\n")
+    monkeypatch.setenv("MENTORBOT_PROGRAMS", str(bound))
+    runner = CliRunner()
+    assert "runs in: slack T0ACME" in runner.invoke(app, ["program", "show", "mentoring"]).output
+    roster = env / "roster.json"
+    roster.write_text(json.dumps({"participants": []}))
+    args = ["roster", "import", "--program", "mentoring", "--roster", str(roster)]
+    refused = runner.invoke(app, args)  # the default is the shell, where it does not run
+    assert refused.exit_code == 2
+    assert "does not run in shell workspace 'local'" in refused.output
 
 
 def test_db_upgrade_current_downgrade(env: Path) -> None:

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import pytest
 import pytest_asyncio
-from harness import FakeChat
 
 from adapters.slack.app import SlackAdapter, SlackConfig
 from bot.supervisor import AdapterFailed, Supervisor
@@ -21,6 +20,7 @@ from core.content import Reply
 from core.ports import ChatPort
 from storage.engine import create_engine
 from storage.leases import SqlLeases
+from tests.kit import FakeChat
 
 
 @dataclass

@@ -10,6 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 import pytest_asyncio
+import yaml
 
 from adapters.slack.app import SlackAdapter
 from bot.app import App, build
@@ -88,9 +89,22 @@ def slack_of(app: App) -> SlackAdapter:
     return adapter
 
 
+def program_files(programs: list[Program], folder: Path) -> str:
+    """Write `programs` as program files, in order; MENTORBOT_PROGRAMS for them."""
+    paths = []
+    for number, program in enumerate(programs):
+        raw = program.model_dump(mode="json", by_alias=True, exclude_none=True)
+        raw["coordinators"] = [str(c) for c in program.coordinators]
+        path = folder / f"{number:02d}-{program.id}.yaml"
+        path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+        paths.append(str(path))
+    return ",".join(paths)
+
+
 @pytest_asyncio.fixture
-async def stack(fake: FakeSlack) -> AsyncIterator[Stack]:
-    async with running(slack_settings(fake)) as app, aiohttp.ClientSession() as session:
+async def stack(fake: FakeSlack, programs: list[Program], tmp_path: Path) -> AsyncIterator[Stack]:
+    settings = slack_settings(fake, MENTORBOT_PROGRAMS=program_files(programs, tmp_path))
+    async with running(settings) as app, aiohttp.ClientSession() as session:
         adapter = slack_of(app)
         url = f"http://127.0.0.1:{adapter.bound_port}/slack/events"
         yield Stack(fake, adapter, app.bot, SlackClient(url, fake, session), app.programs)
