@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -60,6 +60,12 @@ class ChatPort(Protocol):
     @property
     def capabilities(self) -> Capabilities: ...
 
+    @property
+    def command(self) -> str:
+        """How a person types mentorbot's command here (`/mentor`, `!mentor`): core writes it
+        into every message for this platform's people."""
+        ...
+
     async def send(
         self, to: Conversation, content: Content, *, idempotency_key: str | None = None
     ) -> MessageRef:
@@ -84,6 +90,15 @@ class ChatPort(Protocol):
     async def archive_space(self, space: SpaceRef) -> None: ...
 
     async def user_info(self, user: PlatformUser) -> UserInfo: ...
+
+
+DEFAULT_COMMAND = "/mentor"
+
+
+def command_on(ports: Mapping[str, ChatPort], platform: str) -> str:
+    """The command as typed on `platform` (the default for a platform not connected now)."""
+    port = ports.get(platform)
+    return port.command if port is not None else DEFAULT_COMMAND
 
 
 class WorkspaceRepository(Protocol):

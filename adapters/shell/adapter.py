@@ -83,6 +83,10 @@ class ShellAdapter:
     def capabilities(self) -> Capabilities:
         return Capabilities()
 
+    @property
+    def command(self) -> str:
+        return self._command
+
     async def send(
         self, to: Conversation, content: Content, *, idempotency_key: str | None = None
     ) -> MessageRef:

@@ -121,7 +121,10 @@ class SlackAdapter:
 
     def __post_init__(self) -> None:
         self.port = SlackPort(
-            self._token_for, base_url=self.config.api_base_url, group_dms=self.config.group_dms
+            self._token_for,
+            base_url=self.config.api_base_url,
+            group_dms=self.config.group_dms,
+            command=self.config.command,
         )
 
     @property

@@ -101,8 +101,10 @@ class SlackPort:
         base_url: str | None = None,
         group_dms: bool = False,
         max_retries: int = 8,
+        command: str = "/mentor",
     ) -> None:
         self._tokens = tokens
+        self._command = command
         self._base_url = base_url or AsyncWebClient.BASE_URL
         self._group_dms = group_dms
         self._max_retries = max_retries
@@ -173,6 +175,11 @@ class SlackPort:
     @property
     def capabilities(self) -> Capabilities:
         return Capabilities(modals=True, buttons=True, threads=True, ephemeral=True)
+
+    @property
+    def command(self) -> str:
+        """The slash command of the Slack app (its manifest must declare the same)."""
+        return self._command
 
     async def send(
         self, to: Conversation, content: Content, *, idempotency_key: str | None = None

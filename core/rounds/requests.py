@@ -55,7 +55,7 @@ async def suggestions(ctx: Context, mentee: Participant) -> Reply:
     choices = tuple(
         Choice(
             s.mentor_id,
-            f"{pool.people[s.mentor_id].safe_name} — {'; '.join(s.explanation)}"[:75],
+            f"{pool.people[s.mentor_id].display_name} — {'; '.join(s.explanation)}"[:75],
         )
         for s in found
     )

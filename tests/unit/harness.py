@@ -14,11 +14,19 @@ from core.content import Content, Form, Prompt, Reply, as_text, parse_choice_tex
 from core.engagement.flow import Engagement
 from core.events import ChoiceSelected, CommandInvoked, FormSubmitted, MessageSeen, TextReceived
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
+from core.markup import LITERAL_CLOSE, LITERAL_OPEN
 from core.ports import Capabilities, MessageRef, UserInfo
 from core.reminders.dispatcher import Dispatcher
 from core.service import MentorBot
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def visible(content: Content) -> str:
+    """A content's text fallback in core's markup, without the marks around people's text."""
+    return as_text(content).replace(LITERAL_OPEN, "").replace(LITERAL_CLOSE, "")
+
+
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -36,10 +44,12 @@ class FakeChat:
     spaces: list[SpaceRef] = field(default_factory=list)
     fail_after_create: int = 0  # the next N create_space calls "crash" after creating
     fail_space_sends: int = 0  # the next N messages into a space fail
+    name: str = "fake"  # the platform
+    command: str = "/mentor"  # how the command is typed on it
 
     @property
     def platform(self) -> str:
-        return "fake"
+        return self.name
 
     @property
     def capabilities(self) -> Capabilities:
@@ -70,7 +80,7 @@ class FakeChat:
     ) -> SpaceRef:
         space = next((s for s in self.spaces if s.name == name), None)
         if space is None:  # like the real adapters: creating by name is idempotent
-            space = SpaceRef("fake", workspace_id, f"space-{len(self.spaces) + 1}", name)
+            space = SpaceRef(self.name, workspace_id, f"space-{len(self.spaces) + 1}", name)
             self.spaces.append(space)
             self.members[space.space_id] = [m.user_id for m in members]
         if self.fail_after_create:
@@ -165,21 +175,21 @@ class Harness:
 
     @staticmethod
     def text(reply: Reply) -> str:
-        parts = [as_text(c) for c in reply.messages]
+        parts = [visible(c) for c in reply.messages]
         parts.extend(f"{k}: {v}" for k, v in reply.form_errors.items())
         return "\n".join(parts)
 
     def to(self, name: str) -> list[str]:
         """Texts sent to a person's DMs by the bot (not replies)."""
         return [
-            as_text(c)
+            visible(c)
             for where, c in self.port.sent
             if where.kind.value == "dm" and where.id == name
         ]
 
     def in_space(self, space_id: str) -> list[str]:
         return [
-            as_text(c)
+            visible(c)
             for where, c in self.port.sent
             if where.id == space_id and where.kind.value == "space"
         ]

@@ -7,8 +7,11 @@ import io
 
 from harness import Harness, enrol, live, tick
 
-from core.content import Prompt
+from adapters.shell.render import render as shell_render
+from adapters.slack.text import mrkdwn as slack_mrkdwn
+from core.content import Prompt, Text, as_text
 from core.domain import MatchStatus
+from core.markup import Kind, Line, Span, parse
 
 
 async def matched(harness: Harness) -> str:
@@ -70,9 +73,14 @@ async def test_broadcast_reaches_active_people_without_pinging(harness: Harness)
     await harness.say("ben", "/mentor pause")
     sent = await harness.say("coordinator", "/mentor admin broadcast Hi @everyone, *mixer* Friday")
     assert "Sent to 1 active participant" in sent
-    (message,) = [t for t in harness.to("ana") if "From the" in t]
-    assert "@everyone" not in message
-    assert "\\*mixer\\*" in message  # shown as typed, not as markup
+    (message,) = [c for w, c in harness.port.sent if w.id == "ana" and "From the" in as_text(c)]
+    # the coordinator's words are marked as typed text: every adapter escapes them its own way
+    spans = [s for b in parse(as_text(message)) if isinstance(b, Line) for s in b.spans]
+    assert Span(Kind.LITERAL, "Hi @everyone, *mixer* Friday") in spans
+    assert isinstance(message, Text)
+    assert "@everyone" not in shell_render(message.body)
+    assert "@everyone" not in slack_mrkdwn(message.body)
+    assert "∗mixer∗ Friday" in slack_mrkdwn(message.body)  # look-alikes, never bold
     assert not [t for t in harness.to("ben") if "From the" in t]
     assert "Write the message" in await harness.say("coordinator", "/mentor admin broadcast")
 

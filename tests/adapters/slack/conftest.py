@@ -152,7 +152,7 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 
 def make_bot(programs: list[Program], store: SqlStore, ports: dict[str, ChatPort]) -> MentorBot:
-    return MentorBot(programs, store, ports, ManualClock(), command="/mentor")
+    return MentorBot(programs, store, ports, ManualClock())
 
 
 @pytest_asyncio.fixture
