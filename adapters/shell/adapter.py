@@ -4,6 +4,9 @@ Modelled on the console back-ends of chat-bot frameworks. Lines starting with th
 (`/mentor …`) are commands; `/as`, `/dm`, `/room`, `/users`, `/advance`, `/quit` and `/help`
 are meta-commands of the shell itself; anything else answers the last question shown. Works
 with piped stdin too, echoing every line it reads so the transcript reads like a chat.
+
+Private replies (personal data) are shown in the person's DM view, never in the room they typed
+in; files are written under `files_dir` and shown by their path.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ import itertools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
+from adapters.shell.render import render
 from core.clock import ManualClock
 from core.commands import split_command
-from core.content import Content, Form, Prompt, Reply, as_text, parse_choice_text, plain
+from core.content import Content, File, Form, Prompt, Reply, as_text, parse_choice_text
 from core.durations import InvalidDuration, describe_duration, parse_duration
 from core.events import ChoiceSelected, CommandInvoked, Event, MessageSeen, TextReceived
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
@@ -23,6 +28,7 @@ from core.ports import Capabilities, MessageRef, UserInfo
 
 PLATFORM = "shell"
 WORKSPACE = "local"
+DEFAULT_FILES_DIR = Path("mentorbot-files")
 META_HELP = """Shell commands:
   /as <name>        switch to another person (created on first use)
   /dm               talk to the bot in your direct messages
@@ -64,10 +70,12 @@ class ShellAdapter:
         write: Callable[[str], None],
         clock: ManualClock,
         command: str = "/mentor",
+        files_dir: Path = DEFAULT_FILES_DIR,
     ) -> None:
         self._write = write
         self._clock = clock
         self._command = command
+        self._files_dir = files_dir
         self._ids = itertools.count(1)
         self.state = ShellState()
         self.handler: Handler | None = None
@@ -102,7 +110,7 @@ class ShellAdapter:
         self._show(message.conversation, content, updated=True)
 
     async def open_form(self, interaction: str, form: Form) -> None:
-        self._write(plain(as_text(form)))
+        self._write(render(as_text(form)))
 
     async def create_space(
         self, workspace_id: str, name: str, topic: str, members: Sequence[PlatformUser]
@@ -190,8 +198,12 @@ class ShellAdapter:
         else:
             event = TextReceived(user, where, text, display_name=display)
         reply = await self.handler(event)
+        shown = where
+        if reply.private and where.kind is not ConversationKind.DM and reply.messages:
+            shown = Conversation.dm(user)  # personal data never lands in a shared room
+            self._write(f"  (mentorbot answered {user.user_id} privately — /dm to see it there)")
         for content in reply.messages:
-            self._show(where, content)
+            self._show(shown, content)
         for field_id, error in reply.form_errors.items():
             self._write(f"  ⚠️  {field_id}: {error}")
 
@@ -204,8 +216,26 @@ class ShellAdapter:
             self.state.prompts[to.id] = content
         elif to.kind is ConversationKind.DM:
             self.state.prompts.pop(to.id, None)
-        body = plain(as_text(content)).replace("\n", "\n  ")
+        if isinstance(content, File):
+            path = self._save(content)
+            about = f" — {render(content.alt_text)}" if content.alt_text else ""
+            body = f"📎 {render(content.name)}{about} ({len(content.data):,} bytes): {path}"
+        else:
+            body = render(as_text(content)).replace("\n", "\n  ")
         self._write(f"  {header}{' (updated)' if updated else ''}: {body}")
+
+    def _save(self, file: File) -> Path:
+        """Write the file under `files_dir`, never over an earlier one (`name-2.csv`, …)."""
+        self._files_dir.mkdir(parents=True, exist_ok=True)
+        safe = "".join(ch for ch in file.name if ch.isprintable()).lstrip(".") or "file"
+        path = self._files_dir / safe
+        stem, suffix = path.stem, path.suffix
+        for number in itertools.count(2):
+            if not path.exists():
+                break
+            path = self._files_dir / f"{stem}-{number}{suffix}"
+        path.write_bytes(file.data)
+        return path.resolve()
 
     def _meet(self, name: str) -> None:
         if name not in self.state.people:

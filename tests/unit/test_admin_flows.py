@@ -9,7 +9,7 @@ from harness import Harness, enrol, live, tick
 
 from adapters.shell.render import render as shell_render
 from adapters.slack.text import mrkdwn as slack_mrkdwn
-from core.content import Prompt, Text, as_text
+from core.content import File, Prompt, Text, as_text
 from core.domain import MatchStatus
 from core.markup import Kind, Line, Span, parse
 
@@ -46,8 +46,12 @@ async def test_stats_show_each_match(harness: Harness) -> None:
 async def test_export_is_csv_with_labels(harness: Harness) -> None:
     await enrol(harness, "ana")
     export = await harness.say("coordinator", "/mentor admin export")
-    body = export.split("```\n", 1)[1].rsplit("```", 1)[0]
-    rows = list(csv.DictReader(io.StringIO(body)))
+    assert "1 participant and their answers, as a CSV file" in export
+    file = harness.last["coordinator"]
+    assert isinstance(file, File)
+    assert (file.name, file.media_type) == ("mentoring-participants.csv", "text/csv")
+    assert "participants and their answers (CSV)" in file.alt_text
+    rows = list(csv.DictReader(io.StringIO(file.data.decode("utf-8"))))
     assert [r["id"] for r in rows] == ["ana"]
     assert rows[0]["topics_wanted"] == "Career growth, Leadership"
     assert rows[0]["status"] == "active"
