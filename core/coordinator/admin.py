@@ -24,6 +24,7 @@ from core.programs.answers import describe_answer
 from core.programs.program import Role
 from core.reminders.planning import members_of
 
+
 def _state(person: Participant, ctx: Context) -> str:
     if person.status is ParticipantStatus.PAUSED and not person.is_paused(ctx.now):
         return "active"  # the pause has run out; auto-resume may not have run yet

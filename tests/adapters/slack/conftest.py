@@ -78,6 +78,7 @@ class SlackClient:
         return Sent(resp.status, text, time.perf_counter() - started)
 
     def command_body(self, user: str, text: str, channel: str = "C0GENERAL") -> str:
+        """A slash command typed in `channel` (its response_url answers into that channel)."""
         return urlencode(
             {
                 "token": "legacy-verification-not-used",
@@ -90,7 +91,7 @@ class SlackClient:
                 "command": "/mentor",
                 "text": text,
                 "api_app_id": "A0TEST",
-                "response_url": self.fake.response_url(),
+                "response_url": self.fake.response_url(channel),
                 "trigger_id": self.fake.trigger(),
             }
         )
