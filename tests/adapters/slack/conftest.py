@@ -96,9 +96,11 @@ class SlackClient:
             }
         )
 
-    async def command(self, user: str, text: str, **kwargs: Any) -> Sent:
+    async def command(
+        self, user: str, text: str, channel: str = "C0GENERAL", **kwargs: Any
+    ) -> Sent:
         return await self.post(
-            self.command_body(user, text), "application/x-www-form-urlencoded", **kwargs
+            self.command_body(user, text, channel), "application/x-www-form-urlencoded", **kwargs
         )
 
     async def interaction(self, payload: dict[str, Any]) -> Sent:
