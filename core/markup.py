@@ -79,7 +79,7 @@ def literal(text: str, *, limit: int = 1000) -> str:
 def mention(user: PlatformUser, fallback: str = "") -> str:
     """A reference to a person; adapters render their platform's mention (or `fallback`)."""
     parts = (user.platform, user.workspace_id, user.user_id, fallback)
-    clean = [_CONTROL.sub("", _RESERVED.sub("", part)) for part in parts]
+    clean = [_CONTROL.sub("", _RESERVED.sub("", part)).replace("\n", " ") for part in parts]
     return f"{MENTION_OPEN}{_SEP.join(clean)}{MENTION_CLOSE}"
 
 
@@ -113,7 +113,7 @@ def parse(markup: str) -> list[Block]:
     """The blocks of a text in core's markup (see the module docstring)."""
     blocks: list[Block] = []
     code: list[str] | None = None
-    for raw in markup.split("\n"):
+    for raw in _lines(markup):
         if code is not None:
             if raw.strip() == _FENCE:
                 blocks.append(CodeBlock("\n".join(code)))
@@ -132,6 +132,17 @@ def parse(markup: str) -> list[Block]:
     if code is not None:  # an unclosed fence: the rest is code
         blocks.append(CodeBlock("\n".join(code)))
     return blocks
+
+
+def _lines(markup: str) -> list[str]:
+    """The text's lines, a literal that spans several closed and reopened on each line."""
+    lines: list[str] = []
+    inside = False
+    for raw in markup.split("\n"):
+        line = LITERAL_OPEN + raw if inside else raw
+        inside = line.rfind(LITERAL_OPEN) > line.rfind(LITERAL_CLOSE)
+        lines.append(line + LITERAL_CLOSE if inside else line)
+    return lines
 
 
 def parse_inline(text: str) -> list[Span]:
