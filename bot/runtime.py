@@ -57,7 +57,11 @@ async def run(
             "set MENTORBOT_ADAPTERS=shell"
         )
     clock: Clock = ManualClock(start) if "shell" in names else SystemClock()
-    shell = ShellAdapter(write, clock, settings.command) if isinstance(clock, ManualClock) else None
+    shell = (
+        ShellAdapter(write, clock, settings.command, files_dir=settings.files_dir)
+        if isinstance(clock, ManualClock)
+        else None
+    )
     ports: dict[str, ChatPort] = {}
     if shell is not None:
         ports[shell.platform] = shell
