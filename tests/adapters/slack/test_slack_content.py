@@ -86,7 +86,7 @@ async def test_a_file_to_a_channel_without_the_bot_says_what_to_do(stack: Stack)
 async def test_a_refused_upload_is_reported_and_retrying_works(stack: Stack) -> None:
     to = Conversation.dm(PlatformUser("slack", TEAM, "U0ANA"))
     stack.fake.refuse_uploads = 1
-    with pytest.raises(SlackPortError, match="did not take the file 'notes.txt'"):
+    with pytest.raises(SlackPortError, match=r"did not take the file 'notes\.txt'"):
         await stack.adapter.port.send(to, File("notes.txt", "text/plain", b"notes"))
     await stack.adapter.port.send(to, File("notes.txt", "text/plain", b"notes"))
     shared = [f for f in stack.fake.files.values() if f.channel]
