@@ -81,7 +81,10 @@ class ChatPort(Protocol):
 
     async def create_space(
         self, workspace_id: str, name: str, topic: str, members: Sequence[PlatformUser]
-    ) -> SpaceRef: ...
+    ) -> SpaceRef:
+        """A private space for a match; `topic` is plain text (not markup) with people's names,
+        which the adapter escapes and defuses like any text a person typed."""
+        ...
 
     async def add_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None: ...
 

@@ -122,7 +122,7 @@ class ShellAdapter:
         self.state.rooms[name] = Room(name, topic, names)
         for person in names:
             self._meet(person)
-        self._write(f"📁 private room #{name} created for {', '.join(names)} — {topic}")
+        self._write(f"📁 private room #{name} created for {', '.join(names)} — {render(topic)}")
         return SpaceRef(PLATFORM, workspace_id, name, name)
 
     async def add_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None:

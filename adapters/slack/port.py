@@ -29,6 +29,7 @@ from adapters.slack.parse import PLATFORM, split_interaction
 from adapters.slack.text import channel_name, clip, escape
 from core.content import Content, File, Form
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
+from core.markup import defuse_mass_mentions
 from core.ports import Capabilities, MessageRef, UserInfo
 
 TokenSource = Callable[[str], Awaitable[str | None]]
@@ -297,7 +298,7 @@ class SlackPort:
         if topic:
             try:
                 await client.conversations_setTopic(
-                    channel=channel_id, topic=clip(escape(topic), TOPIC)
+                    channel=channel_id, topic=clip(escape(defuse_mass_mentions(topic)), TOPIC)
                 )
             except SlackApiError as error:
                 if error_of(error) not in NO_CHANNEL_SCOPE:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from core.clock import Clock
-from core.content import Text, plural, user_text
+from core.content import Text, plain, plural, user_text
 from core.domain import (
     Cycle,
     MatchMember,
@@ -247,7 +247,8 @@ async def open_space(
     port = ports[first.platform]
     space = record.space
     if space is None:
-        topic = f"{program.name}: " + " & ".join(p.safe_name for p in ordered)
+        # a topic is plain text on every platform: names as typed, no markup
+        topic = plain(f"{program.name}: " + " & ".join(p.safe_name for p in ordered))
         space = await port.create_space(
             first.workspace_id,
             space_name(program, match_id, ordered),
