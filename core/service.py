@@ -74,7 +74,7 @@ class MentorBot:
             return Reply().say(FAILURE)
         for ctx in turn:
             for to, content in ctx.outbox:
-                await self._deliver(ctx.port, to, content)
+                await self._deliver(self.ports.get(to.platform, ctx.port), to, content)
             for job in ctx.later:
                 try:
                     reply.extend(await job())
