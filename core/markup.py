@@ -122,7 +122,7 @@ def parse(markup: str) -> list[Block]:
                 code.append(_RESERVED.sub("", raw))
             continue
         if raw.strip().startswith(_FENCE) and raw.count(_FENCE) == 1:
-            code = [raw.strip()[3:]] if raw.strip()[3:] else []
+            code = []  # what follows the fence names a language; renderers show none
             continue
         stripped = raw.lstrip(" ")
         indent = len(raw) - len(stripped)

@@ -84,6 +84,14 @@ def test_parse_reads_every_construct() -> None:
     assert last.spans[-1] == Span(Kind.TEXT, ", *not bold*")
 
 
+def test_an_unclosed_or_labelled_fence_is_still_code() -> None:
+    assert parse("```csv\na,b\n```\nafter") == [
+        CodeBlock("a,b"),
+        Line((Span(Kind.TEXT, "after"),)),
+    ]
+    assert parse("x\n```\n*y*") == [Line((Span(Kind.TEXT, "x"),)), CodeBlock("*y*")]
+
+
 def test_escape_and_plain_and_unmark() -> None:
     assert parse(escape("2 * 3 = _six_"))[0] == Line((Span(Kind.TEXT, "2 * 3 = _six_"),))
     assert plain("*Hi* _there_ [docs](https://x.org)") == "Hi there docs (https://x.org)"
