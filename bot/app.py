@@ -139,8 +139,8 @@ async def build(
     ports = {adapter.platform: adapter.port for adapter in built.values()}
     clock = clock or clock_for(settings)
     matching = matching_executor()
-    bot = MentorBot(programs, store, ports, clock, command=settings.command, matching=matching)
-    engagement = Engagement(store, ports, bot.programs, clock, bot.rounds, command=settings.command)
+    bot = MentorBot(programs, store, ports, clock, matching=matching)
+    engagement = Engagement(store, ports, bot.programs, clock, bot.rounds)
     dispatcher = Dispatcher(store, engagement.deliver, clock, give_up=engagement.give_up)
     return App(
         settings,

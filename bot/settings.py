@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     http_port: int = Field(3000, ge=0, le=65535, validation_alias="MENTORBOT_HTTP_PORT")
     command: str = Field("/mentor", validation_alias="MENTORBOT_COMMAND")
     matrix_prefix: str = Field("!mentor", validation_alias="MENTORBOT_MATRIX_PREFIX")
+    files_dir: Path = Field(Path("mentorbot-files"), validation_alias="MENTORBOT_FILES_DIR")
     dispatch_interval: float = Field(
         30.0, gt=0, le=3600, validation_alias="MENTORBOT_DISPATCH_INTERVAL"
     )

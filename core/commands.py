@@ -15,13 +15,16 @@ Handler = Callable[["Context", tuple[str, ...]], Awaitable["Reply"]]
 
 @dataclass(frozen=True, slots=True)
 class Verb:
-    """One command: `name` as typed after the command (or after `admin`), and its handler."""
+    """One command: `name` as typed after the command (or after `admin`), and its handler.
+
+    A `private` verb shows personal data: its reply is shown to the person alone."""
 
     name: str
     usage: str
     summary: str
     handler: Handler
     coordinator: bool = False
+    private: bool = False
 
 
 def split_command(text: str, prefix: str) -> tuple[str, tuple[str, ...]] | None:

@@ -1,8 +1,9 @@
 """Outbound content is intent, not widgets: adapters render it natively or as text.
 
-`Text` carries limited markdown (`*bold*`, `_italic_`, `` `code` ``, `•` bullets) written by
-core. Anything a person typed goes through `user_text()` first, so it can neither ping a
-crowd (`@everyone`, `@here`, `@room`, `<!channel>`) nor inject markup when shown to others.
+Texts are written in core's neutral markup (`core.markup`: `*bold*`, `_italic_`, `` `code` ``,
+code blocks, `•` bullets, links, mentions). Anything a person typed goes through `user_text()`
+(`markup.literal`), so each adapter shows it verbatim in its platform's escaping: it can
+neither ping a crowd nor inject markup when shown to others.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from core import markup
 from core.programs.program import QuestionKind
 
 
@@ -61,42 +63,60 @@ class Form:
     intro: str | None = None
 
 
-Content = Text | Prompt | Form
+@dataclass(frozen=True, slots=True)
+class File:
+    """A file to hand over (an export, a chart); platforms without files show `as_text()`."""
+
+    name: str
+    media_type: str
+    data: bytes = field(repr=False)
+    alt_text: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name or "/" in self.name or "\\" in self.name or self.name in (".", ".."):
+            raise ValueError(f"a file name must be a plain name, not {self.name!r}")
+
+
+Content = Text | Prompt | Form | File
 
 
 @dataclass(slots=True)
 class Reply:
-    """What core answers the person who acted, shown where they acted."""
+    """What core answers the person who acted, shown where they acted.
+
+    A `private` reply shows personal data: adapters show it only to that person (ephemeral,
+    or in their direct messages), never in a shared room, whatever room they typed in.
+    """
 
     messages: list[Content] = field(default_factory=list)
     form_errors: dict[str, str] = field(default_factory=dict)
+    private: bool = False
 
     def say(self, *contents: Content | str) -> Reply:
         self.messages.extend(Text(c) if isinstance(c, str) else c for c in contents)
         return self
 
+    def extend(self, other: Reply) -> Reply:
+        """Add another reply's messages; the result is private if either was."""
+        self.messages.extend(other.messages)
+        self.form_errors.update(other.form_errors)
+        self.private = self.private or other.private
+        return self
 
-_MASS_MENTION = re.compile(r"@(everyone|here|room|channel)\b", re.IGNORECASE)
-_SLACK_CONTROL = re.compile(r"<\s*[!@#]")
-_MARKUP = re.compile(r"([*_~`>|\\\[\]])")
-WORD_JOINER = "\u2060"
+
+def private_reply() -> Reply:
+    """A reply showing personal data (see `Reply.private`)."""
+    return Reply(private=True)
 
 
 def user_text(text: str, *, limit: int = 1000) -> str:
-    """Make text a person typed safe to show others: no mass pings, no markup, bounded length."""
-    cleaned = "".join(ch for ch in text if ch == "\n" or ch >= " ")[:limit]
-    cleaned = _MASS_MENTION.sub(lambda m: f"@{WORD_JOINER}{m.group(1)}", cleaned)
-    cleaned = _SLACK_CONTROL.sub(lambda m: m.group(0).replace("<", "‹"), cleaned)
-    return _MARKUP.sub(r"\\\1", cleaned)
+    """Text a person typed, marked so every adapter shows it verbatim: no pings, no markup."""
+    return markup.literal(text, limit=limit)
 
 
-_BOLD_ITALIC = re.compile(r"(?<![\\\w])([*_])(?=\S)(.+?)(?<=\S)(?<!\\)\1(?!\w)")
-_ESCAPED = re.compile(r"\\([*_~`>|\\\[\]])")
-
-
-def plain(markdown: str) -> str:
-    """Limited markdown as plain text: markers removed, escapes resolved (shell, Matrix body)."""
-    return _ESCAPED.sub(r"\1", _BOLD_ITALIC.sub(r"\2", markdown))
+def plain(text: str) -> str:
+    """Core's markup as plain text: markers removed, escapes resolved."""
+    return markup.plain(text)
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:
@@ -106,7 +126,9 @@ def plural(count: int, word: str, words: str | None = None) -> str:
 
 def prompt_as_text(prompt: Prompt) -> str:
     lines = [prompt.text]
-    lines.extend(f"  {i}. {choice.label}" for i, choice in enumerate(prompt.choices, start=1))
+    lines.extend(
+        f"  {i}. {markup.literal(choice.label)}" for i, choice in enumerate(prompt.choices, start=1)
+    )
     if prompt.hint:
         lines.append(prompt.hint)
     elif prompt.multiple:
@@ -118,13 +140,13 @@ def prompt_as_text(prompt: Prompt) -> str:
 
 
 def form_as_text(form: Form) -> str:
-    lines = [f"*{form.title}*"]
+    lines = [f"*{markup.literal(form.title)}*"]
     if form.intro:
         lines.append(form.intro)
     for number, item in enumerate(form.fields, start=1):
         optional = "" if item.required else " (optional)"
-        lines.append(f"{number}. {item.label}{optional}")
-        lines.extend(f"     - {choice.label}" for choice in item.options)
+        lines.append(f"{number}. {markup.literal(item.label)}{optional}")
+        lines.extend(f"     - {markup.literal(choice.label)}" for choice in item.options)
     return "\n".join(lines)
 
 
@@ -134,7 +156,16 @@ def as_text(content: Content) -> str:
         return content.body
     if isinstance(content, Prompt):
         return prompt_as_text(content)
+    if isinstance(content, File):
+        return file_as_text(content)
     return form_as_text(content)
+
+
+def file_as_text(file: File) -> str:
+    """What a platform without files shows instead: the name, the description, the size."""
+    size = f"{len(file.data):,} bytes"
+    about = f" — {user_text(file.alt_text, limit=300)}" if file.alt_text else ""
+    return f"📎 {user_text(file.name, limit=200)}{about} ({size}; files can't be shown here)"
 
 
 def parse_choice_text(prompt: Prompt, text: str) -> tuple[str, ...] | None:

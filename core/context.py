@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from core.content import Content, Reply
 from core.domain import ProgramState
 from core.identity import Conversation, PlatformUser, SpaceRef
-from core.ports import ChatPort, UnitOfWork
+from core.ports import ChatPort, UnitOfWork, command_on
 from core.programs.program import Program
 
 if TYPE_CHECKING:
@@ -39,7 +39,6 @@ class Context:
     now: datetime
     services: Services
     display_name: str | None = None
-    command: str = "/mentor"
     outbox: list[tuple[Conversation, Content]] = field(default_factory=list)
     later: list[Callable[[], Awaitable[Reply]]] = field(default_factory=list)
 
@@ -63,6 +62,15 @@ class Context:
                 return Reply()
 
             self.after_commit(archive)
+
+    @property
+    def command(self) -> str:
+        """The command as typed on the platform of the person who acted."""
+        return self.port.command
+
+    def command_for(self, user: PlatformUser) -> str:
+        """The command as typed on another person's platform (for messages to them)."""
+        return command_on(self.services.ports, user.platform)
 
     @property
     def state_id(self) -> int:

@@ -71,6 +71,12 @@ class ChatPort(Protocol):
     @property
     def capabilities(self) -> Capabilities: ...
 
+    @property
+    def command(self) -> str:
+        """How a person types mentorbot's command here (`/mentor`, `!mentor`): core writes it
+        into every message for this platform's people."""
+        ...
+
     async def send(
         self, to: Conversation, content: Content, *, idempotency_key: str | None = None
     ) -> MessageRef:
@@ -86,7 +92,10 @@ class ChatPort(Protocol):
 
     async def create_space(
         self, workspace_id: str, name: str, topic: str, members: Sequence[PlatformUser]
-    ) -> SpaceRef: ...
+    ) -> SpaceRef:
+        """A private space for a match; `topic` is plain text (not markup) with people's names,
+        which the adapter escapes and defuses like any text a person typed."""
+        ...
 
     async def add_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None: ...
 
@@ -95,6 +104,15 @@ class ChatPort(Protocol):
     async def archive_space(self, space: SpaceRef) -> None: ...
 
     async def user_info(self, user: PlatformUser) -> UserInfo: ...
+
+
+DEFAULT_COMMAND = "/mentor"
+
+
+def command_on(ports: Mapping[str, ChatPort], platform: str) -> str:
+    """The command as typed on `platform` (the default for a platform not connected now)."""
+    port = ports.get(platform)
+    return port.command if port is not None else DEFAULT_COMMAND
 
 
 class WorkspaceRepository(Protocol):

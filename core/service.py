@@ -49,7 +49,6 @@ class MentorBot:
         store: Store,
         ports: Mapping[str, ChatPort],
         clock: Clock,
-        command: str = "/mentor",
         matching: Executor | None = None,
     ) -> None:
         """`matching` runs matching rounds (default: a thread; the bot uses a process)."""
@@ -60,9 +59,8 @@ class MentorBot:
         self.store = store
         self.ports = ports
         self.clock = clock
-        self.command = command
         self.onboarding = Onboarding()
-        self.rounds = Rounds(store, ports, clock, command, matching)
+        self.rounds = Rounds(store, ports, clock, matching)
         self.services = Services(ports, self.onboarding, self.rounds)
 
     async def handle(self, event: Event) -> Reply:
@@ -80,10 +78,10 @@ class MentorBot:
             return Reply().say(FAILURE)
         for ctx in turn:
             for to, content in ctx.outbox:
-                await self._deliver(ctx.port, to, content)
+                await self._deliver(self.ports.get(to.platform, ctx.port), to, content)
             for job in ctx.later:
                 try:
-                    reply.messages.extend((await job()).messages)
+                    reply.extend(await job())
                 except Exception:
                     log.exception("follow-up work of %s failed", type(event).__name__)
                     reply.say(FAILURE)
@@ -153,7 +151,6 @@ class MentorBot:
             now=self.clock.now(),
             services=self.services,
             display_name=display_name,
-            command=self.command,
         )
         turn.append(ctx)
         return ctx
@@ -175,7 +172,9 @@ class MentorBot:
         log.info("command verb=%s platform=%s", event.verb, event.user.platform)
         verb = VERBS_BY_NAME.get(event.verb)
         if verb is not None:
-            return await verb.handler(ctx, args)
+            reply = await verb.handler(ctx, args)
+            reply.private = reply.private or verb.private
+            return reply
         coordinator = await is_coordinator(ctx)
         return Reply().say(help_text(ctx.command, coordinator=coordinator, unknown=event.verb))
 
@@ -188,7 +187,9 @@ class MentorBot:
             participant = await uow.participants.find(ctx.state_id, event.user)
             session = participant and await uow.onboarding.get(participant.key)
             if participant and session:
-                return await self.onboarding.answer_text(ctx, participant, session, event.text)
+                return _private(
+                    await self.onboarding.answer_text(ctx, participant, session, event.text)
+                )
             if participant:
                 comment = await engagement_chat.feedback_comment(ctx, participant, event.text)
                 if comment is not None:
@@ -206,9 +207,13 @@ class MentorBot:
         if participant is None:
             return Reply().say(f"You're not enrolled. Send `{ctx.command} join` to start.")
         if kind == "leave":
-            return await participant_verbs.confirm_leave(ctx, participant, event.choice_ids)
+            return _private(
+                await participant_verbs.confirm_leave(ctx, participant, event.choice_ids)
+            )
         if kind == "forget":
-            return await participant_verbs.confirm_forget(ctx, participant, event.choice_ids)
+            return _private(
+                await participant_verbs.confirm_forget(ctx, participant, event.choice_ids)
+            )
         engagement_answers = {
             "checkin": engagement_chat.answer_checkin,
             "goal": engagement_chat.answer_goal,
@@ -218,7 +223,7 @@ class MentorBot:
         if kind in engagement_answers and event.choice_ids:
             return await engagement_answers[kind](ctx, participant, arg, event.choice_ids[0])
         if kind == "ask" and event.choice_ids:
-            return await requests.ask(ctx, participant, event.choice_ids[0])
+            return _private(await requests.ask(ctx, participant, event.choice_ids[0]))
         if kind == "req" and event.choice_ids:
             reply, match_id = await requests.answer(ctx, participant, arg, event.choice_ids[0])
             if match_id is not None:
@@ -227,8 +232,10 @@ class MentorBot:
         session = await uow.onboarding.get(participant.key)
         if session is None:
             return Reply().say("That question has already been answered.")
-        return await self.onboarding.choose(
-            ctx, participant, session, kind, arg or None, event.choice_ids
+        return _private(
+            await self.onboarding.choose(
+                ctx, participant, session, kind, arg or None, event.choice_ids
+            )
         )
 
     async def _form(self, uow: UnitOfWork, event: FormSubmitted, turn: list[Context]) -> Reply:
@@ -241,7 +248,9 @@ class MentorBot:
         if participant is None:
             return Reply().say(f"You're not enrolled. Send `{ctx.command} join` to start.")
         session = await uow.onboarding.get(participant.key)
-        return await self.onboarding.submit_form(ctx, participant, session, form, event.values)
+        return _private(
+            await self.onboarding.submit_form(ctx, participant, session, form, event.values)
+        )
 
     def _running_here(self, key: str, user: PlatformUser) -> Program | None:
         """The program a prompt or form id names, if it still applies where the user is."""
@@ -253,6 +262,12 @@ class MentorBot:
     async def _open_space(self, program: Program, match_id: int) -> Reply:
         await self.rounds.open_space(program, match_id)
         return Reply()
+
+
+def _private(reply: Reply) -> Reply:
+    """Onboarding answers, confirmations and requests are shown to the person alone."""
+    reply.private = True
+    return reply
 
 
 @dataclass(frozen=True, slots=True)

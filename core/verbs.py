@@ -47,24 +47,42 @@ PARTICIPANT_VERBS = (
         "join [mentor|mentee|both]",
         "enrol: answer a few questions and accept the policy",
         participant.join,
+        private=True,
     ),
     Verb(
-        "profile", "profile [edit N]", "see your answers, or change answer N", participant.profile
+        "profile",
+        "profile [edit N]",
+        "see your answers, or change answer N",
+        participant.profile,
+        private=True,
     ),
-    Verb("status", "status", "your enrolment and matches", participant.status),
-    Verb("request", "request", "see suggested mentors and ask one", participant.request),
+    Verb("status", "status", "your enrolment and matches", participant.status, private=True),
+    Verb(
+        "request",
+        "request",
+        "see suggested mentors and ask one",
+        participant.request,
+        private=True,
+    ),
     Verb(
         "pause", "pause [2w|10d|…]", "take a break from matching and reminders", participant.pause
     ),
     Verb("resume", "resume", "end a pause", participant.resume),
-    Verb("leave", "leave", "leave the program", participant.leave),
-    Verb("goals", "goals", "set or review your goals", participant.goals),
-    Verb("my-data", "my-data", "everything the bot stores about you", participant.my_data),
+    Verb("leave", "leave", "leave the program", participant.leave, private=True),
+    Verb("goals", "goals", "set or review your goals", participant.goals, private=True),
+    Verb(
+        "my-data",
+        "my-data",
+        "everything the bot stores about you",
+        participant.my_data,
+        private=True,
+    ),
     Verb(
         "forget-me",
         "forget-me",
         "delete everything the bot stores about you",
         participant.forget_me,
+        private=True,
     ),
 )
 COORDINATOR_VERBS = (
@@ -89,7 +107,8 @@ COORDINATOR_VERBS = (
         True,
     ),
 )
-ADMIN = Verb("admin", "admin …", "coordinator commands", admin_verb, True)
+# Coordinator answers show other people's data (exports, health, names): never in a room.
+ADMIN = Verb("admin", "admin …", "coordinator commands", admin_verb, True, private=True)
 VERBS_BY_NAME = {v.name: v for v in (*PARTICIPANT_VERBS, ADMIN)}
 ADMIN_BY_NAME = {v.name: v for v in COORDINATOR_VERBS}
 

@@ -4,6 +4,9 @@ Modelled on the console back-ends of chat-bot frameworks. Lines starting with th
 (`/mentor …`) are commands; `/as`, `/dm`, `/room`, `/users`, `/advance`, `/quit` and `/help`
 are meta-commands of the shell itself; anything else answers the last question shown. Works
 with piped stdin too, echoing every line it reads so the transcript reads like a chat.
+
+Private replies (personal data) are shown in the person's DM view, never in the room they typed
+in; files are written under `files_dir` and shown by their path.
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import TextIO
 
+from adapters.shell.render import render
 from adapters.shell.runner import LineReader, interact, play
 from core.adapter import AdapterServices
 from core.clock import ManualClock
 from core.commands import split_command
-from core.content import Content, Form, Prompt, as_text, parse_choice_text, plain
+from core.content import Content, File, Form, Prompt, as_text, parse_choice_text
 from core.durations import InvalidDuration, describe_duration, parse_duration
 from core.events import ChoiceSelected, CommandInvoked, Event, MessageSeen, TextReceived
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
@@ -32,6 +37,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "shell"
 WORKSPACE = "local"
+DEFAULT_FILES_DIR = Path("mentorbot-files")
 META_HELP = """Shell commands:
   /as <name>        switch to another person (created on first use)
   /dm               talk to the bot in your direct messages
@@ -48,7 +54,8 @@ NO_MANUAL_CLOCK = (
 
 @dataclass(frozen=True, slots=True)
 class ShellConfig:
-    """The shell's settings: the command word, and a scripted tour to play before the prompt.
+    """The shell's settings: the command word, a scripted tour to play before the prompt, and
+    where files the bot sends are written.
 
     `interactive`: None asks the terminal (a prompt when stdin is a TTY, echoed lines when piped).
     """
@@ -56,6 +63,7 @@ class ShellConfig:
     command: str = "/mentor"
     tour: Sequence[str] = ()
     interactive: bool | None = None
+    files_dir: Path = DEFAULT_FILES_DIR
 
 
 @dataclass(slots=True)
@@ -95,6 +103,7 @@ class ShellAdapter:
         self.config = config or ShellConfig()
         self._command = self.config.command
         self._stdin = stdin if stdin is not None else sys.stdin
+        self._files_dir = self.config.files_dir
         self._ids = itertools.count(1)
         self.state = ShellState()
         self._services: AdapterServices | None = None
@@ -155,6 +164,10 @@ class ShellAdapter:
     def capabilities(self) -> Capabilities:
         return Capabilities()
 
+    @property
+    def command(self) -> str:
+        return self._command
+
     async def send(
         self, to: Conversation, content: Content, *, idempotency_key: str | None = None
     ) -> MessageRef:
@@ -170,7 +183,7 @@ class ShellAdapter:
         self._show(message.conversation, content, updated=True)
 
     async def open_form(self, interaction: str, form: Form) -> None:
-        self._write(plain(as_text(form)))
+        self._write(render(as_text(form)))
 
     async def create_space(
         self, workspace_id: str, name: str, topic: str, members: Sequence[PlatformUser]
@@ -182,7 +195,7 @@ class ShellAdapter:
         self.state.rooms[name] = Room(name, topic, names)
         for person in names:
             self._meet(person)
-        self._write(f"📁 private room #{name} created for {', '.join(names)} — {topic}")
+        self._write(f"📁 private room #{name} created for {', '.join(names)} — {render(topic)}")
         return SpaceRef(PLATFORM, workspace_id, name, name)
 
     async def add_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None:
@@ -257,8 +270,12 @@ class ShellAdapter:
         else:
             event = TextReceived(user, where, text, display_name=display)
         reply = await handle(event)
+        shown = where
+        if reply.private and where.kind is not ConversationKind.DM and reply.messages:
+            shown = Conversation.dm(user)  # personal data never lands in a shared room
+            self._write(f"  (mentorbot answered {user.user_id} privately — /dm to see it there)")
         for content in reply.messages:
-            self._show(where, content)
+            self._show(shown, content)
         for field_id, error in reply.form_errors.items():
             self._write(f"  ⚠️  {field_id}: {error}")
 
@@ -271,8 +288,26 @@ class ShellAdapter:
             self.state.prompts[to.id] = content
         elif to.kind is ConversationKind.DM:
             self.state.prompts.pop(to.id, None)
-        body = plain(as_text(content)).replace("\n", "\n  ")
+        if isinstance(content, File):
+            path = self._save(content)
+            about = f" — {render(content.alt_text)}" if content.alt_text else ""
+            body = f"📎 {render(content.name)}{about} ({len(content.data):,} bytes): {path}"
+        else:
+            body = render(as_text(content)).replace("\n", "\n  ")
         self._write(f"  {header}{' (updated)' if updated else ''}: {body}")
+
+    def _save(self, file: File) -> Path:
+        """Write the file under `files_dir`, never over an earlier one (`name-2.csv`, …)."""
+        self._files_dir.mkdir(parents=True, exist_ok=True)
+        safe = "".join(ch for ch in file.name if ch.isprintable()).lstrip(".") or "file"
+        path = self._files_dir / safe
+        stem, suffix = path.stem, path.suffix
+        for number in itertools.count(2):
+            if not path.exists():
+                break
+            path = self._files_dir / f"{stem}-{number}{suffix}"
+        path.write_bytes(file.data)
+        return path.resolve()
 
     def _meet(self, name: str) -> None:
         if name not in self.state.people:

@@ -34,9 +34,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import parse, render
 from adapters.slack.home import HomeData, home_view
 from adapters.slack.oauth import InstallationStore, OAuthStateStore, SlackPersistence
-from adapters.slack.port import SlackPort, SlackPortError
+from adapters.slack.port import SlackPort, SlackPortError, error_of
 from core.adapter import AdapterConfigError, AdapterServices
-from core.content import Content, Form, Reply, Text
+from core.content import Content, File, Form, Reply, Text
 from core.events import CommandInvoked, Event, FormSubmitted, TextReceived
 from core.identity import Conversation, PlatformUser
 from core.service import Standing
@@ -55,6 +55,7 @@ BOT_SCOPES = (
     "mpim:write",
     "mpim:history",
     "users:read",
+    "files:write",
 )
 WORKING_AFTER = 1.5  # seconds before a slow command says "working on it"
 ACK_FIRST = 0.02  # seconds work waits after an ack, so acks of a burst are not queued behind it
@@ -126,7 +127,10 @@ class SlackAdapter:
 
     def __post_init__(self) -> None:
         self.port = SlackPort(
-            self._token_for, base_url=self.config.api_base_url, group_dms=self.config.group_dms
+            self._token_for,
+            base_url=self.config.api_base_url,
+            group_dms=self.config.group_dms,
+            command=self.config.command,
         )
         if self.persistence is not None:
             self.installations = InstallationStore(self.persistence.installations)
@@ -500,8 +504,14 @@ class SlackAdapter:
     # --- showing replies ---------------------------------------------------------------------
 
     async def _deliver(self, reply: Reply, where: Where, retry_line: str) -> None:
-        """Core's reply where the person acted; a form opens as a modal (or offers a button)."""
-        contents = list(reply.messages)
+        """Core's reply where the person acted; a form opens as a modal (or offers a button).
+
+        Replies are only ever shown to the person who acted (ephemeral, in a modal, or in their
+        DM), so a private reply never reaches a channel; files go to their DM, since an
+        ephemeral message cannot carry one.
+        """
+        files = [c for c in reply.messages if isinstance(c, File)]
+        contents = [c for c in reply.messages if not isinstance(c, File)]
         extra: list[render.Block] = []
         index = next((i for i, c in enumerate(contents) if isinstance(c, Form)), None)
         if index is not None:
@@ -524,9 +534,16 @@ class SlackAdapter:
                         ],
                     },
                 ]
-        if not contents and not extra:
-            return
-        await self._show(contents, extra, where)
+        if contents or extra:
+            await self._show(contents, extra, where)
+        for file in files:
+            try:
+                await self.port.send(Conversation.dm(where.user), file)
+            except SlackPortError as error:
+                await self._show([Text(f"⚠️ {error}")], [], where)
+            except SlackApiError as error:
+                note = f"⚠️ I couldn't send you the file ({error_of(error)}); please try again."
+                await self._show([Text(note)], [], where)
 
     async def _open(self, form: Form, intro: Sequence[str], where: Where) -> bool:
         try:

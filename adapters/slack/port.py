@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -27,8 +27,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import render
 from adapters.slack.parse import PLATFORM, split_interaction
 from adapters.slack.text import channel_name, clip, escape
-from core.content import Content, Form
-from core.identity import Conversation, PlatformUser, SpaceRef
+from core.content import Content, File, Form
+from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
+from core.markup import defuse_mass_mentions
 from core.ports import Capabilities, MessageRef, UserInfo
 
 TokenSource = Callable[[str], Awaitable[str | None]]
@@ -40,6 +41,7 @@ FORM_TTL = 3600.0
 USER_TTL = 60.0
 TOPIC = 250
 SENT_KEYS = 10_000
+ALT_TEXT = 1000  # Slack's limit for a file's alt text
 
 
 class SlackPortError(RuntimeError):
@@ -87,6 +89,10 @@ class PendingForms:
         self._forms.pop(key, None)
 
 
+def file_label(content: Content) -> str:
+    return repr(content.name) if isinstance(content, File) else "upload"
+
+
 def error_of(error: SlackApiError) -> str:
     return str(error.response.get("error") or "")
 
@@ -101,8 +107,10 @@ class SlackPort:
         base_url: str | None = None,
         group_dms: bool = False,
         max_retries: int = 8,
+        command: str = "/mentor",
     ) -> None:
         self._tokens = tokens
+        self._command = command
         self._base_url = base_url or AsyncWebClient.BASE_URL
         self._group_dms = group_dms
         self._max_retries = max_retries
@@ -174,6 +182,11 @@ class SlackPort:
     def capabilities(self) -> Capabilities:
         return Capabilities(modals=True, buttons=True, threads=True, ephemeral=True)
 
+    @property
+    def command(self) -> str:
+        """The slash command of the Slack app (its manifest must declare the same)."""
+        return self._command
+
     async def send(
         self, to: Conversation, content: Content, *, idempotency_key: str | None = None
     ) -> MessageRef:
@@ -185,9 +198,12 @@ class SlackPort:
         if idempotency_key is not None and idempotency_key in self._sent:
             return self._sent[idempotency_key]
         client = await self.client(to.workspace_id)
-        body = render.message([content])
         try:
-            response = await client.chat_postMessage(channel=to.id, **body)
+            if isinstance(content, File):
+                ref = await self._upload(client, to, content)
+            else:
+                response = await client.chat_postMessage(channel=to.id, **render.message([content]))
+                ref = MessageRef(to, f"{response['channel']}/{response['ts']}")
         except SlackApiError as error:
             if error_of(error) in ("not_in_channel", "channel_not_found", "is_archived"):
                 raise SlackPortError(
@@ -195,12 +211,32 @@ class SlackPort:
                     "invite me to it, or use the command in a direct message with me."
                 ) from error
             raise
-        ref = MessageRef(to, f"{response['channel']}/{response['ts']}")
+        except SlackRequestError as error:  # the upload step itself failed
+            raise SlackPortError(
+                f"Slack did not take the file {file_label(content)}; please try again."
+            ) from error
         if idempotency_key is not None:
             self._sent[idempotency_key] = ref
             while len(self._sent) > SENT_KEYS:
                 self._sent.pop(next(iter(self._sent)))
         return ref
+
+    async def _upload(self, client: AsyncWebClient, to: Conversation, file: File) -> MessageRef:
+        """Slack's upload in three steps (`files_upload_v2`): get an upload URL, POST the bytes,
+        complete the upload into the conversation (a person's DM channel for a DM)."""
+        channel = to.id
+        if to.kind is ConversationKind.DM:
+            opened = await client.conversations_open(users=to.id)
+            channel = str(opened["channel"]["id"])
+        response = await client.files_upload_v2(
+            channel=channel,
+            file=file.data,
+            filename=file.name,
+            title=file.name,
+            alt_txt=clip(file.alt_text, ALT_TEXT) or None,
+        )
+        uploaded = response.get("files") or [response.get("file") or {}]
+        return MessageRef(to, f"{channel}/file:{uploaded[0].get('id', '')}")
 
     async def update(self, message: MessageRef, content: Content) -> None:
         channel, _, ts = message.message_id.partition("/")
@@ -262,7 +298,7 @@ class SlackPort:
         if topic:
             try:
                 await client.conversations_setTopic(
-                    channel=channel_id, topic=clip(escape(topic), TOPIC)
+                    channel=channel_id, topic=clip(escape(defuse_mass_mentions(topic)), TOPIC)
                 )
             except SlackApiError as error:
                 if error_of(error) not in NO_CHANNEL_SCOPE:

@@ -16,6 +16,7 @@ from typing import Any
 
 from adapters.slack.text import chunks, clip, escape, mrkdwn
 from core.content import Choice, Content, Form, FormField, Prompt, Text, as_text, plain
+from core.markup import defuse_mass_mentions, unmark
 from core.programs.program import QuestionKind
 
 Block = dict[str, Any]
@@ -44,7 +45,7 @@ FALLBACK_TEXT = 3000
 
 
 def plain_text(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
+    return {"type": "plain_text", "text": clip(unmark(text), limit) or " ", "emoji": True}
 
 
 def sections(markdown: str, block_id: str | None = None) -> list[Block]:
@@ -129,7 +130,8 @@ def content_blocks(content: Content) -> list[Block]:
 def fallback_text(contents: Sequence[Content]) -> str:
     """The notification text of a message (what a phone shows)."""
     first = next(iter(contents), None)
-    return clip(escape(plain(as_text(first))), FALLBACK_TEXT) if first else " "
+    text = defuse_mass_mentions(plain(as_text(first))) if first else " "
+    return clip(escape(text), FALLBACK_TEXT)
 
 
 def message(contents: Sequence[Content]) -> dict[str, Any]:

@@ -1,11 +1,15 @@
-"""Text rules of Slack: escaping, core's limited markdown as mrkdwn, lengths, channel names."""
+"""Text rules of Slack: escaping, core's neutral markup as mrkdwn, lengths, channel names."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-CORE_ESCAPE = re.compile(r"\\([*_~`>|\\\[\]])")
+from core.markup import CodeBlock, Kind, Span, defuse_mass_mentions, parse
+
+PLATFORM = "slack"
+# mrkdwn has no escape for its markers: in text a person typed they become look-alikes.
+LOOKALIKES = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
 NOT_IN_NAME = re.compile(r"[^a-z0-9_-]+")
 DASHES = re.compile(r"-{2,}")
 CHANNEL_NAME_MAX = 80
@@ -16,9 +20,41 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def mrkdwn(markdown: str) -> str:
-    """Core's limited markdown is Slack mrkdwn already; resolve core's backslash escapes, escape."""
-    return escape(CORE_ESCAPE.sub(r"\1", markdown))
+def literal(text: str) -> str:
+    """Text a person typed, shown verbatim: no markers, no `<!channel>`, no `@here`."""
+    return escape(defuse_mass_mentions(text.translate(LOOKALIKES)))
+
+
+def _span(span: Span) -> str:
+    if span.kind is Kind.CODE:
+        text = f"`{escape(span.text.replace('`', 'ˋ'))}`"
+    elif span.kind is Kind.LINK and span.url:
+        url = span.url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")
+        text = f"<{url}|{literal(span.text)}>"
+    elif span.kind is Kind.MENTION and span.user and span.user.platform == PLATFORM:
+        text = f"<@{re.sub(r'[^A-Za-z0-9]', '', span.user.user_id)}>"
+    elif span.kind in (Kind.LITERAL, Kind.MENTION):
+        text = literal(span.text)
+    else:
+        text = escape(defuse_mass_mentions(span.text))
+    if span.italic and text:
+        text = f"_{text}_"
+    if span.bold and text:
+        text = f"*{text}*"
+    return text
+
+
+def mrkdwn(markup: str) -> str:
+    """Core's neutral markup as Slack mrkdwn, every text escaped (`&`, `<`, `>`)."""
+    lines: list[str] = []
+    for block in parse(markup):
+        if isinstance(block, CodeBlock):
+            body = escape(defuse_mass_mentions(block.text.replace("```", "ˋˋˋ")))
+            lines.append(f"```\n{body}\n```")
+            continue
+        words = "".join(_span(span) for span in block.spans)
+        lines.append(" " * block.indent + ("• " if block.bullet else "") + words)
+    return "\n".join(lines)
 
 
 def clip(text: str, limit: int) -> str:

@@ -10,6 +10,9 @@ from bot.settings import Settings
 def create(settings: Settings, context: AdapterContext) -> ShellAdapter:
     terminal = context.terminal
     config = ShellConfig(
-        command=settings.command, tour=terminal.tour, interactive=terminal.interactive
+        command=settings.command,
+        tour=terminal.tour,
+        interactive=terminal.interactive,
+        files_dir=settings.files_dir,
     )
     return ShellAdapter(terminal.write, config, terminal.stdin)

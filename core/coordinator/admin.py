@@ -7,7 +7,7 @@ import io
 from collections import Counter
 from statistics import mean
 
-from core.content import Reply, Text, plural, user_text
+from core.content import File, Reply, Text, plural, user_text
 from core.context import Context
 from core.domain import (
     CheckInAnswer,
@@ -23,8 +23,6 @@ from core.identity import Conversation
 from core.programs.answers import describe_answer
 from core.programs.program import Role
 from core.reminders.planning import members_of
-
-EXPORT_ROWS = 200  # a chat message is no place for more; the CLI can export everything
 
 
 def _state(person: Participant, ctx: Context) -> str:
@@ -104,13 +102,13 @@ async def stats(ctx: Context) -> Reply:
 
 
 async def export(ctx: Context) -> Reply:
-    """Participants and their answers as CSV (labels, not values), for a spreadsheet."""
+    """Participants and their answers as a CSV file (labels, not values), for a spreadsheet."""
     people = [p for p in await ctx.uow.participants.list(ctx.state_id)]
     questions = ctx.program.questions
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["id", "name", "roles", "status", "capacity", *[q.id for q in questions]])
-    for person in people[:EXPORT_ROWS]:
+    for person in people:
         writer.writerow(
             [
                 person.user.user_id,
@@ -124,12 +122,14 @@ async def export(ctx: Context) -> Reply:
                 ],
             ]
         )
-    more = (
-        f"\n(first {EXPORT_ROWS} of {len(people)}; `mentorbot` on the server can export all)"
-        if len(people) > EXPORT_ROWS
-        else ""
+    file = File(
+        f"{ctx.program.id}-participants.csv",
+        "text/csv",
+        out.getvalue().encode("utf-8"),
+        alt_text=f"{ctx.program.name}: participants and their answers (CSV)",
     )
-    return Reply().say(f"*{ctx.program.name}* participants:\n```\n{out.getvalue()}```{more}")
+    count = plural(len(people), "participant")
+    return Reply().say(f"*{ctx.program.name}*: {count} and their answers, as a CSV file.", file)
 
 
 async def end(ctx: Context, target: str) -> tuple[Reply, Outgoing]:

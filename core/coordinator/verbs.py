@@ -56,10 +56,11 @@ async def match(ctx: Context, args: tuple[str, ...]) -> Reply:
     if action == "schedule":
         return await _schedule(ctx, args[1:])
     rounds, program, state_id = ctx.services.rounds, ctx.program, ctx.state_id
+    command = ctx.command
     if action == "preview":
 
         async def preview() -> Reply:
-            return Reply().say(await rounds.preview(program, state_id))
+            return Reply().say(await rounds.preview(program, state_id, command))
 
         ctx.after_commit(preview)
         return Reply()
@@ -67,7 +68,7 @@ async def match(ctx: Context, args: tuple[str, ...]) -> Reply:
         progress = Progress(ctx.port, ctx.where)
 
         async def commit() -> Reply:
-            return Reply().say(await rounds.commit(program, state_id, progress))
+            return Reply().say(await rounds.commit(program, state_id, progress, command))
 
         ctx.after_commit(commit)
         return Reply()

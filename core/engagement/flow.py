@@ -26,7 +26,7 @@ from core.domain import (
 )
 from core.engagement.health import last_engaged
 from core.identity import Conversation, PlatformUser, SpaceRef
-from core.ports import ChatPort, Store, UnitOfWork
+from core.ports import ChatPort, Store, UnitOfWork, command_on
 from core.programs.bindings import CoordinatorId
 from core.programs.program import Program, Role
 from core.reminders.outbox import Reminder, match_recipient
@@ -96,10 +96,13 @@ class Engagement:
         programs: Mapping[str, Program],
         clock: Clock,
         rounds: Rounds,
-        command: str = "/mentor",
     ) -> None:
         self.store, self.ports, self.programs, self.clock = store, ports, programs, clock
-        self.rounds, self.command = rounds, command
+        self.rounds = rounds
+
+    def _command(self, person: Participant) -> str:
+        """The command as typed on the platform of the person a message goes to."""
+        return command_on(self.ports, person.user.platform)
 
     async def deliver(self, reminder: Reminder) -> None:
         out = Outgoing()
@@ -118,7 +121,9 @@ class Engagement:
         for space in out.archive:
             await self.ports[space.platform].archive_space(space)
         for program, state_id, coordinator in out.after:
-            summary = await self.rounds.commit(program, state_id, None)
+            summary = await self.rounds.commit(
+                program, state_id, None, command_on(self.ports, coordinator.platform)
+            )
             await self.ports[coordinator.platform].send(
                 Conversation.dm(coordinator),
                 Text(f"The scheduled *{program.name}* round has run. {summary}"),
@@ -312,7 +317,8 @@ class Engagement:
             person,
             Text(
                 f"🎯 What would you like to achieve with your match in *{program.name}*? "
-                f"Set up to {MAX_GOALS} goals with `{self.command} goals add <your goal>`; "
+                f"Set up to {MAX_GOALS} goals with "
+                f"`{self._command(person)} goals add <your goal>`; "
                 "check-ins will ask how they are going."
             ),
         )
@@ -395,7 +401,8 @@ class Engagement:
                     Text(
                         f"📣 Heads-up: the next *{program.name}* matching round runs on "
                         f"{when:%a %d %b %H:%M} UTC. Rather sit this one out? "
-                        f"`{self.command} pause` — and `{self.command} resume` when you're back."
+                        f"`{self._command(person)} pause` — and "
+                        f"`{self._command(person)} resume` when you're back."
                     ),
                 )
 
@@ -421,7 +428,7 @@ class Engagement:
             person,
             Text(
                 f"You're part-way through joining *{program.name}* — your answers are saved. "
-                f"Send `{self.command} join` to pick up where you left off."
+                f"Send `{self._command(person)} join` to pick up where you left off."
             ),
         )
 
@@ -458,7 +465,8 @@ class Engagement:
                 mentee,
                 Text(
                     f"Your request to {mentor.safe_name if mentor else 'your mentor'} expired "
-                    f"without an answer. Send `{self.command} request` to ask someone else."
+                    f"without an answer. Send `{self._command(mentee)} request` to ask "
+                    "someone else."
                 ),
             )
         if mentor is not None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from core.clock import Clock
-from core.content import Text, plural, user_text
+from core.content import Text, plain, plural, user_text
 from core.domain import (
     Cycle,
     MatchMember,
@@ -30,7 +30,7 @@ from core.domain import (
 )
 from core.identity import Conversation
 from core.matching import Candidate, MatchInput, MatchResult, match
-from core.ports import ChatPort, MessageRef, Store, UnitOfWork
+from core.ports import ChatPort, MessageRef, Store, UnitOfWork, command_on
 from core.programs.program import Program, Role
 from core.reminders.planning import plan_match_start
 
@@ -247,7 +247,8 @@ async def open_space(
     port = ports[first.platform]
     space = record.space
     if space is None:
-        topic = f"{program.name}: " + " & ".join(p.safe_name for p in ordered)
+        # a topic is plain text on every platform: names as typed, no markup
+        topic = plain(f"{program.name}: " + " & ".join(p.safe_name for p in ordered))
         space = await port.create_space(
             first.workspace_id,
             space_name(program, match_id, ordered),
@@ -295,20 +296,25 @@ class Rounds:
         store: Store,
         ports: Mapping[str, ChatPort],
         clock: Clock,
-        command: str,
         executor: Executor | None = None,
     ) -> None:
-        self.store, self.ports, self.clock, self.command = store, ports, clock, command
+        self.store, self.ports, self.clock = store, ports, clock
         self.executor = executor
 
-    async def preview(self, program: Program, state_id: int) -> str:
+    async def preview(self, program: Program, state_id: int, command: str) -> str:
+        """The proposed round, for a coordinator who types `command` on their platform."""
         async with self.store.transaction() as uow:
             pool = await build_pool(uow, program, state_id, self.clock.now())
         result = await run_engine(pool, self.executor)
-        return render_preview(program, pool, result, self.command)
+        return render_preview(program, pool, result, command)
 
-    async def commit(self, program: Program, state_id: int, progress: Progress | None) -> str:
-        """Finish an interrupted commit, or run a round: record it, open spaces, tell everyone."""
+    async def commit(
+        self, program: Program, state_id: int, progress: Progress | None, command: str
+    ) -> str:
+        """Finish an interrupted commit, or run a round: record it, open spaces, tell everyone.
+
+        `command` is the coordinator's (the summary is theirs); each unmatched person is told
+        with the command of their own platform."""
         async with self.store.transaction() as uow:
             unfinished = [m.key for m in await uow.matches.list(state_id) if not m.introduced_at]
         if unfinished:
@@ -316,7 +322,7 @@ class Rounds:
                 await self.open_space(program, match_id)
             return (
                 f"Finished {plural(len(unfinished), 'match', 'matches')} left over from an "
-                f"interrupted commit. Run `{self.command} admin match commit` again for a new "
+                f"interrupted commit. Run `{command} admin match commit` again for a new "
                 "round."
             )
         async with self.store.transaction() as uow:
@@ -324,7 +330,7 @@ class Rounds:
         result = await run_engine(pool, self.executor)
         if not result.matches:
             return "No new matches could be formed this round.\n" + render_preview(
-                program, pool, result, self.command
+                program, pool, result, command
             )
         async with self.store.transaction() as uow:
             records = await record_round(uow, program, state_id, self.clock.now(), result)
@@ -342,7 +348,8 @@ class Rounds:
                     participant,
                     f"The *{program.name}* matching round has run, and you weren't matched this "
                     f"time. {person.reason} You stay on the waiting list for the next round; "
-                    f"`{self.command} profile` lets you review your answers.",
+                    f"`{command_on(self.ports, participant.user.platform)} profile` lets you "
+                    "review your answers.",
                 )
         return (
             f"✅ Round committed: {plural(total, 'match', 'matches')}, each with a private space "

@@ -55,7 +55,7 @@ async def suggestions(ctx: Context, mentee: Participant) -> Reply:
     choices = tuple(
         Choice(
             s.mentor_id,
-            f"{pool.people[s.mentor_id].safe_name} — {'; '.join(s.explanation)}"[:75],
+            f"{pool.people[s.mentor_id].display_name} — {'; '.join(s.explanation)}"[:75],
         )
         for s in found
     )
@@ -143,7 +143,7 @@ async def answer(
             Conversation.dm(mentee.user),
             Text(
                 f"{mentor.safe_name} can't take you on right now — no hard feelings. "
-                f"Send `{ctx.command} request` to see other mentors."
+                f"Send `{ctx.command_for(mentee.user)} request` to see other mentors."
             ),
         )
         return Reply().say(f"Declined. I've let {mentee.safe_name} know kindly."), None
@@ -200,6 +200,6 @@ async def _expire(ctx: Context, request: MentorRequest) -> None:
             Conversation.dm(mentee.user),
             Text(
                 "Your mentor request expired without an answer. "
-                f"Send `{ctx.command} request` to ask someone else."
+                f"Send `{ctx.command_for(mentee.user)} request` to ask someone else."
             ),
         )

@@ -17,6 +17,7 @@ from tests.kit.harness import (
     enrol,
     live,
     tick,
+    visible,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "enrol",
     "live",
     "tick",
+    "visible",
 ]

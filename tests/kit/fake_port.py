@@ -17,7 +17,8 @@ class FakeChat:
 
     caps: Capabilities = field(default_factory=Capabilities)
     admins: set[str] = field(default_factory=set)
-    name: str = "fake"
+    name: str = "fake"  # the platform
+    command: str = "/mentor"  # how the command is typed on it
     roles: dict[str, frozenset[str]] = field(default_factory=dict)
     power_levels: dict[str, dict[str, int]] = field(default_factory=dict)
     sent: list[tuple[Conversation, Content]] = field(default_factory=list)

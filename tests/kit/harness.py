@@ -17,11 +17,19 @@ from core.content import Content, Prompt, Reply, as_text, parse_choice_text
 from core.engagement.flow import Engagement
 from core.events import ChoiceSelected, CommandInvoked, FormSubmitted, MessageSeen, TextReceived
 from core.identity import Conversation, ConversationKind, PlatformUser
+from core.markup import LITERAL_CLOSE, LITERAL_OPEN
 from core.reminders.dispatcher import Dispatcher
 from core.service import MentorBot
 from tests.kit.fake_port import FakeChat
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def visible(content: Content) -> str:
+    """A content's text fallback in core's markup, without the marks around people's text."""
+    return as_text(content).replace(LITERAL_OPEN, "").replace(LITERAL_CLOSE, "")
+
+
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -101,21 +109,21 @@ class Harness:
 
     @staticmethod
     def text(reply: Reply) -> str:
-        parts = [as_text(c) for c in reply.messages]
+        parts = [visible(c) for c in reply.messages]
         parts.extend(f"{k}: {v}" for k, v in reply.form_errors.items())
         return "\n".join(parts)
 
     def to(self, name: str) -> list[str]:
         """Texts sent to a person's DMs by the bot (not replies)."""
         return [
-            as_text(c)
+            visible(c)
             for where, c in self.port.sent
             if where.kind.value == "dm" and where.id == name
         ]
 
     def in_space(self, space_id: str) -> list[str]:
         return [
-            as_text(c)
+            visible(c)
             for where, c in self.port.sent
             if where.id == space_id and where.kind.value == "space"
         ]

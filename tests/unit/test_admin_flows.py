@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import io
 
-from core.content import Prompt
+from adapters.shell.render import render as shell_render
+from adapters.slack.text import mrkdwn as slack_mrkdwn
+from core.content import File, Prompt, Text, as_text
 from core.domain import MatchStatus
+from core.markup import Kind, Line, Span, parse
 from tests.kit import Harness, enrol, live, tick
 
 
@@ -42,8 +45,12 @@ async def test_stats_show_each_match(harness: Harness) -> None:
 async def test_export_is_csv_with_labels(harness: Harness) -> None:
     await enrol(harness, "ana")
     export = await harness.say("coordinator", "/mentor admin export")
-    body = export.split("```\n", 1)[1].rsplit("```", 1)[0]
-    rows = list(csv.DictReader(io.StringIO(body)))
+    assert "1 participant and their answers, as a CSV file" in export
+    file = harness.last["coordinator"]
+    assert isinstance(file, File)
+    assert (file.name, file.media_type) == ("mentoring-participants.csv", "text/csv")
+    assert "participants and their answers (CSV)" in file.alt_text
+    rows = list(csv.DictReader(io.StringIO(file.data.decode("utf-8"))))
     assert [r["id"] for r in rows] == ["ana"]
     assert rows[0]["topics_wanted"] == "Career growth, Leadership"
     assert rows[0]["status"] == "active"
@@ -69,9 +76,14 @@ async def test_broadcast_reaches_active_people_without_pinging(harness: Harness)
     await harness.say("ben", "/mentor pause")
     sent = await harness.say("coordinator", "/mentor admin broadcast Hi @everyone, *mixer* Friday")
     assert "Sent to 1 active participant" in sent
-    (message,) = [t for t in harness.to("ana") if "From the" in t]
-    assert "@everyone" not in message
-    assert "\\*mixer\\*" in message  # shown as typed, not as markup
+    (message,) = [c for w, c in harness.port.sent if w.id == "ana" and "From the" in as_text(c)]
+    # the coordinator's words are marked as typed text: every adapter escapes them its own way
+    spans = [s for b in parse(as_text(message)) if isinstance(b, Line) for s in b.spans]
+    assert Span(Kind.LITERAL, "Hi @everyone, *mixer* Friday") in spans
+    assert isinstance(message, Text)
+    assert "@everyone" not in shell_render(message.body)
+    assert "@everyone" not in slack_mrkdwn(message.body)
+    assert "∗mixer∗ Friday" in slack_mrkdwn(message.body)  # look-alikes, never bold
     assert not [t for t in harness.to("ben") if "From the" in t]
     assert "Write the message" in await harness.say("coordinator", "/mentor admin broadcast")
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from core.content import Prompt
 from core.domain import GoalProgress, Health, MatchStatus, ParticipantStatus, RequestStatus
 from core.engagement.health import match_health
+from core.markup import unmark
 from tests.kit import Harness, enrol, live, tick
 
 CHECKIN_DAYS = 14  # the bundled program's cadence
@@ -74,7 +75,7 @@ async def test_goals_are_set_and_followed_in_checkins(harness: Harness) -> None:
         for w, c in harness.port.sent
         if w.id == "ana" and isinstance(c, Prompt) and ":goal:" in c.id
     ]
-    assert [p.text for p in goal_prompts] == [
+    assert [unmark(p.text) for p in goal_prompts] == [
         "🎯 How is the goal “Give a talk” going?",
         "🎯 How is the goal “Lead a project” going?",
     ]

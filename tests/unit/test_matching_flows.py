@@ -9,6 +9,7 @@ from core.content import Prompt
 from core.domain import MatchStatus
 from core.events import ChoiceSelected
 from core.identity import Conversation
+from core.markup import unmark
 from core.ports import Store
 from core.programs.program import Program, Role
 from core.service import MentorBot
@@ -126,9 +127,10 @@ async def test_mentee_request_accept_creates_the_match_and_space(harness: Harnes
     assert "already have a request" in second
     (request_prompt,) = [c for w, c in harness.port.sent if w.id == "ben"]
     assert isinstance(request_prompt, Prompt)
-    assert "*Ana* would like you as their mentor" in request_prompt.text
-    assert "What Ana sees in the match: Ben offers" in request_prompt.text
-    assert "Lead a team within a year." in request_prompt.text
+    asked_text = unmark(request_prompt.text)
+    assert "*Ana* would like you as their mentor" in asked_text
+    assert "What Ana sees in the match: Ben offers" in asked_text
+    assert "Lead a team within a year." in asked_text
     accepted = await harness.click("ben", "accept", prompt_id=request_prompt.id)
     assert "Accepted" in accepted
     assert "You already answered" in await harness.click(

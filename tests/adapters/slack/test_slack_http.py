@@ -107,6 +107,7 @@ async def test_full_flow_to_a_private_channel_and_a_check_in_click(stack: Stack)
     assert creates[0].params["is_private"] == "1"
     (channel,) = stack.fake.channels.values()
     assert channel.is_private
+    assert channel.topic == "Mentoring Circle: ben &amp; ana"  # plain text, no markup marks
     assert {"U0ANA", "U0BEN"} <= channel.members
     intro = [m for (ch, _), m in stack.fake.messages.items() if ch == channel.id]
     assert intro, "the introduction is posted in the match channel"

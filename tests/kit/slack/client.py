@@ -67,6 +67,7 @@ class SlackClient:
         return Sent(resp.status, text, time.perf_counter() - started)
 
     def command_body(self, user: str, text: str, channel: str = "C0GENERAL") -> str:
+        """A slash command typed in `channel` (its response_url answers into that channel)."""
         return urlencode(
             {
                 "token": "legacy-verification-not-used",
@@ -79,14 +80,16 @@ class SlackClient:
                 "command": "/mentor",
                 "text": text,
                 "api_app_id": "A0TEST",
-                "response_url": self.fake.response_url(),
+                "response_url": self.fake.response_url(channel),
                 "trigger_id": self.fake.trigger(),
             }
         )
 
-    async def command(self, user: str, text: str, **kwargs: Any) -> Sent:
+    async def command(
+        self, user: str, text: str, channel: str = "C0GENERAL", **kwargs: Any
+    ) -> Sent:
         return await self.post(
-            self.command_body(user, text), "application/x-www-form-urlencoded", **kwargs
+            self.command_body(user, text, channel), "application/x-www-form-urlencoded", **kwargs
         )
 
     async def interaction(self, payload: dict[str, Any]) -> Sent:

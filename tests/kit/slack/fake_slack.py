@@ -5,6 +5,13 @@ once), channel names follow Slack's rules and collide with `name_taken`, `alread
 and `not_in_channel` happen, any method can be made to answer `429` with `Retry-After: 0`, and
 `views.*` arrive as JSON while `conversations.*` arrive as form fields. Tokens are never checked
 beyond being present: tests use placeholders like `xoxb-test-not-a-token`.
+
+Files go through Slack's three-step upload: `files.getUploadURLExternal` (filename and a positive
+length, else `invalid_arguments`) hands out an upload URL, the bytes are POSTed there (a length
+that differs from the announced one is refused with 400), and `files.completeUploadExternal`
+shares the uploaded files into a channel the bot is in (`file_not_found` for an id that was never
+uploaded). A `response_url` answer with `response_type: in_channel` lands in the channel for
+everyone to see, as on Slack; an ephemeral one is kept apart in `responses`.
 """
 
 from __future__ import annotations
@@ -33,6 +40,17 @@ class Call:
 
 
 @dataclass
+class UploadedFile:
+    id: str
+    filename: str
+    length: int
+    alt_txt: str = ""
+    data: bytes | None = None
+    title: str = ""
+    channel: str = ""
+
+
+@dataclass
 class Channel:
     id: str
     name: str
@@ -57,6 +75,9 @@ class FakeSlack:
         self.views: dict[str, dict[str, Any]] = {}
         self.homes: dict[str, dict[str, Any]] = {}
         self.responses: list[tuple[str, dict[str, Any]]] = []
+        self.response_channels: dict[str, str] = {}
+        self.files: dict[str, UploadedFile] = {}
+        self.refuse_uploads = 0  # the next N upload POSTs answer 500
         self.trigger_ttl = 3.0
         self.rate_limited: Counter[str] = Counter()
         self.missing_scopes: set[str] = set()
@@ -78,6 +99,7 @@ class FakeSlack:
                 web.post("/api/{method}", self._api),
                 web.get("/api/{method}", self._api),
                 web.post("/response/{key}", self._response),
+                web.post("/upload/{file_id}", self._upload),
                 web.get("/ws", self._websocket),
             ]
         )
@@ -105,8 +127,14 @@ class FakeSlack:
         self._triggers[trigger] = time.monotonic()
         return trigger
 
-    def response_url(self) -> str:
-        return f"{self.root}/response/{next(self._ids)}"
+    def response_url(self, channel: str = "") -> str:
+        key = str(next(self._ids))
+        self.response_channels[key] = channel
+        return f"{self.root}/response/{key}"
+
+    def visible_in(self, channel: str) -> list[dict[str, Any]]:
+        """Messages everyone in `channel` sees (not ephemeral ones)."""
+        return [m for (c, _), m in self.messages.items() if c == channel]
 
     def called(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -146,8 +174,24 @@ class FakeSlack:
         return web.json_response({"ok": True, **result})
 
     async def _response(self, request: web.Request) -> web.Response:
-        self.responses.append((request.match_info["key"], await request.json()))
+        key, body = request.match_info["key"], await request.json()
+        self.responses.append((key, body))
+        channel = self.response_channels.get(key, "")
+        if body.get("response_type") == "in_channel" and channel:
+            ts = f"{1_700_000_000 + next(self._ts)}.000300"
+            self.messages[(channel, ts)] = {"ts": ts, "text": body.get("text"), **body}
         return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        pending = self.files.get(request.match_info["file_id"])
+        data = await request.read()
+        if self.refuse_uploads > 0:
+            self.refuse_uploads -= 1
+            return web.Response(status=500, text="upload failed")
+        if pending is None or pending.data is not None or len(data) != pending.length:
+            return web.Response(status=400, text="invalid upload")
+        pending.data = data
+        return web.Response(text=f"OK - {len(data)}")
 
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
@@ -289,8 +333,32 @@ class FakeSlack:
         self._channel(str(params["channel"]))
         return {}
 
+    def _files_get_upload_url_external(self, params: dict[str, Any]) -> dict[str, Any]:
+        filename, length = str(params.get("filename") or ""), str(params.get("length") or "")
+        if not filename or not length.isdigit() or int(length) <= 0:
+            raise SlackError("invalid_arguments")
+        file_id = f"F{next(self._ids):08d}"
+        alt = str(params.get("alt_txt") or "")
+        self.files[file_id] = UploadedFile(file_id, filename, int(length), alt)
+        return {"upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload_external(self, params: dict[str, Any]) -> dict[str, Any]:
+        listed = json.loads(str(params.get("files") or "[]"))
+        found = [self.files.get(str(item.get("id"))) for item in listed]
+        if not listed or any(f is None or f.data is None for f in found):
+            raise SlackError("file_not_found")
+        channel = self._channel(str(params.get("channel_id") or ""))
+        shared = []
+        for item, uploaded in zip(listed, found, strict=True):
+            assert uploaded is not None
+            uploaded.title, uploaded.channel = str(item.get("title") or ""), channel
+            shared.append({"id": uploaded.id, "title": uploaded.title, "name": uploaded.filename})
+        return {"files": shared}
+
     def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         users = sorted(str(params["users"]).split(","))
+        if len(users) == 1:  # a DM with the bot
+            return {"channel": {"id": "D" + users[0][1:]}}
         channel_id = "G" + "".join(u[-3:] for u in users)
         self.channels.setdefault(
             channel_id,
@@ -305,5 +373,6 @@ def _blocks(params: dict[str, Any]) -> list[Any]:
 
 
 def _snake(method: str) -> str:
-    """`chat.postMessage` → `chat_post_message`."""
-    return re.sub(r"(?<=[a-z])([A-Z])", r"_\1", method).replace(".", "_").lower()
+    """`chat.postMessage` → `chat_post_message`, `files.getUploadURLExternal` → `…_url_external`."""
+    words = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", method)  # `URLExternal` → `URL_External`
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", words).replace(".", "_").lower()
