@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from core.content import Content, Form
+from core.content import Choice, Content, Form, Prompt
 from core.domain import (
     CheckIn,
     Cycle,
@@ -224,6 +224,55 @@ class EngagementRepository(Protocol):
     async def votes(self, match_id: int) -> dict[int, str]: ...
 
 
+@dataclass(slots=True)
+class SentPrompt:
+    """A prompt as shown in a conversation, so an answer finds it after a restart.
+
+    `message_id` is the platform's message when core sent it itself (None for a prompt in a
+    reply, which the adapter shows); `answered_at` is set once a person in a DM answered it.
+    """
+
+    conversation: Conversation
+    prompt_id: str
+    choices: tuple[Choice, ...]
+    sent_at: datetime
+    multiple: bool = False
+    max_choices: int | None = None
+    message_id: str | None = None
+    answered_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.answered_at is None
+
+    def as_prompt(self) -> Prompt:
+        """Enough of the prompt to read a typed answer (`parse_choice_text`)."""
+        return Prompt(self.prompt_id, "", self.choices, self.multiple, self.max_choices)
+
+
+class PromptRegistry(Protocol):
+    """Which conversation (and message) carries which prompt, and whether it was answered."""
+
+    async def record(self, prompt: SentPrompt) -> SentPrompt:
+        """Insert and return the record with its id set."""
+        ...
+
+    async def latest(self, conversation: Conversation) -> SentPrompt | None:
+        """The newest prompt shown in the conversation (answered or not)."""
+        ...
+
+    async def find(self, conversation: Conversation, prompt_id: str) -> SentPrompt | None:
+        """The newest showing of `prompt_id` in the conversation."""
+        ...
+
+    async def by_message(self, message: MessageRef) -> SentPrompt | None:
+        """The prompt a platform message carries (a reaction to it answers it)."""
+        ...
+
+    async def answered(self, record_id: int, at: datetime) -> None: ...
+
+
 class Locks(Protocol):
     async def participant(self, participant_id: int) -> None:
         """Hold the participant's row until the transaction ends (capacity checks).
@@ -243,6 +292,7 @@ class UnitOfWork(Protocol):
     requests: RequestRepository
     reminders: ReminderRepository
     engagement: EngagementRepository
+    prompts: PromptRegistry
     locks: Locks
 
 

@@ -17,6 +17,7 @@ from core.ports import (
     OnboardingRepository,
     ParticipantRepository,
     ProgramRepository,
+    PromptRegistry,
     RequestRepository,
     WorkspaceRepository,
 )
@@ -29,6 +30,7 @@ from storage.match_repositories import (
     SqlMatchRepository,
     SqlRequestRepository,
 )
+from storage.prompt_registry import SqlPromptRegistry
 from storage.reminder_repository import SqlReminderRepository
 from storage.repositories import (
     SqlOnboardingRepository,
@@ -53,6 +55,7 @@ class SqlUnitOfWork:
         self.requests: RequestRepository = SqlRequestRepository(session)
         self.reminders: ReminderRepository = SqlReminderRepository(session, dialect)
         self.engagement: EngagementRepository = SqlEngagementRepository(session, dialect)
+        self.prompts: PromptRegistry = SqlPromptRegistry(session)
         self.locks: Locks = SqlLocks(session, dialect)
 
 

@@ -27,6 +27,7 @@ from core.engagement.health import last_engaged
 from core.identity import Conversation, PlatformUser, SpaceRef
 from core.ports import ChatPort, Store, UnitOfWork
 from core.programs.program import Program, Role
+from core.prompt_ids import PromptId
 from core.reminders.outbox import Reminder, match_recipient
 from core.reminders.planning import members_of, plan_cycle_end, plan_reminder
 from core.rounds.flow import Rounds
@@ -179,7 +180,7 @@ class Engagement:
         out.space(
             match,
             Prompt(
-                f"{program.id}:checkin:{match.key}:{number}",
+                PromptId(program.id, "checkin", f"{match.key}:{number}").encode(),
                 f"📅 Check-in time, {names}! Did you meet since the last check-in?",
                 CHECKIN_CHOICES,
             ),
@@ -191,7 +192,7 @@ class Engagement:
                 out.dm(
                     owner,
                     Prompt(
-                        f"{program.id}:goal:{goal.id}",
+                        PromptId(program.id, "goal", str(goal.id)).encode(),
                         f"🎯 How is the goal “{user_text(goal.text, limit=120)}” going?",
                         GOAL_CHOICES,
                     ),
@@ -304,7 +305,7 @@ class Engagement:
         out.dm(
             person,
             Prompt(
-                f"{program.id}:feedback:{match.key}:{kind}",
+                PromptId(program.id, "feedback", f"{match.key}:{kind}").encode(),
                 f"📝 We're {moment} the cycle in *{program.name}*. How is your mentoring going? "
                 "(Only coordinators see your answer.)",
                 RATING_CHOICES,
@@ -320,7 +321,7 @@ class Engagement:
         out.space(
             match,
             Prompt(
-                f"{program.id}:end:{match.key}",
+                PromptId(program.id, "end", str(match.key)).encode(),
                 f"⏳ This cycle ends on {match.ends_at:%a %d %b}. Would you like to extend your "
                 "match for another cycle, or close it? (It's extended only if everyone says so.)",
                 END_CHOICES,
@@ -410,7 +411,7 @@ class Engagement:
         out.dm(
             mentor,
             Prompt(
-                f"{program.id}:req:{request.key}",
+                PromptId(program.id, "req", str(request.key)).encode(),
                 f"⏰ {who} is still waiting for your answer (until {request.expires_at:%a %d %b}).",
                 (Choice("accept", "Accept"), Choice("decline", "Decline")),
             ),

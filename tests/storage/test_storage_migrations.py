@@ -31,6 +31,7 @@ APP_TABLES = {
     "slack_installation",
     "slack_oauth_state",
     "processed_event",
+    "prompt",
 }
 
 
