@@ -59,6 +59,8 @@ class Form:
     fields: tuple[FormField, ...]
     submit_label: str = "Submit"
     intro: str | None = None
+    step: int = 1  # of `steps`: a long questionnaire is cut to fit the platform (core.forms)
+    steps: int = 1
 
 
 Content = Text | Prompt | Form
@@ -118,7 +120,7 @@ def prompt_as_text(prompt: Prompt) -> str:
 
 
 def form_as_text(form: Form) -> str:
-    lines = [f"*{form.title}*"]
+    lines = [f"*{form.title}*" + (f" (step {form.step} of {form.steps})" if form.steps > 1 else "")]
     if form.intro:
         lines.append(form.intro)
     for number, item in enumerate(form.fields, start=1):

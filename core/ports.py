@@ -21,19 +21,22 @@ from core.domain import (
     Participant,
     ProgramState,
 )
+from core.forms import TEXT_ONLY, FormLimits
 from core.identity import Conversation, PlatformUser, SpaceRef
 from core.reminders.outbox import ReminderRepository
 
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
-    """What a platform's UI can do; core picks native UI or the text fallback from these."""
+    """What a platform's UI can do; core picks native UI or the text fallback from these.
 
-    modals: bool = False
+    `forms` says how much one form (modal) holds, or that there are none (`TEXT_ONLY`): core
+    splits questionnaires into steps that fit (`core.forms.split_form`).
+    """
+
+    forms: FormLimits = TEXT_ONLY
     buttons: bool = False
-    threads: bool = False
     ephemeral: bool = False
-    e2ee: bool = False
 
 
 @dataclass(frozen=True, slots=True)

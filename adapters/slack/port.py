@@ -172,7 +172,7 @@ class SlackPort:
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(modals=True, buttons=True, threads=True, ephemeral=True)
+        return Capabilities(forms=render.FORM_LIMITS, buttons=True, ephemeral=True)
 
     async def send(
         self, to: Conversation, content: Content, *, idempotency_key: str | None = None

@@ -16,6 +16,7 @@ from typing import Any
 
 from adapters.slack.text import chunks, clip, escape, mrkdwn
 from core.content import Choice, Content, Form, FormField, Prompt, Text, as_text, plain
+from core.forms import FormLimits
 from core.programs.program import QuestionKind
 
 Block = dict[str, Any]
@@ -40,6 +41,13 @@ STATIC_OPTIONS = 100
 GROUP_OPTIONS = 10  # checkboxes and radio buttons
 BUTTONS_MAX = 5  # more single choices than this become a select
 FIELDS_PER_PAGE = 10
+LABEL = 2000  # input block label
+FORM_LIMITS = FormLimits(
+    fields_per_form=FIELDS_PER_PAGE,  # 10 inputs (+ their notes) stay well under 100 blocks
+    label_length=LABEL,
+    options_per_select=STATIC_OPTIONS,
+    title_length=TITLE,
+)
 FALLBACK_TEXT = 3000
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from core import prompts
 from core.clock import Clock
 from core.content import Choice, Content, Prompt, Text, user_text
 from core.domain import (
@@ -96,10 +97,12 @@ class Engagement:
                     log.warning("no handler for reminder kind %s", reminder.kind)
                 else:
                     await handler(uow, program, reminder, out)
+        now = self.clock.now()
         for number, (to, content) in enumerate(out.messages):
             where = Conversation.dm(to) if isinstance(to, PlatformUser) else to
             key = f"{reminder.idempotency_key}#{number}"
-            await self.ports[where.platform].send(where, content, idempotency_key=key)
+            port = self.ports[where.platform]
+            await prompts.send(port, self.store, where, content, now, idempotency_key=key)
         for space in out.archive:
             await self.ports[space.platform].archive_space(space)
         for program, state_id, coordinator in out.after:
