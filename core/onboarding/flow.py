@@ -353,19 +353,22 @@ class Onboarding:
             index = ids.index(session.question_id)
         else:
             index = 0
-        if index == 0:
+        if index == 0 and session.step is not OnboardingStep.QUESTION:
             return Reply().say(
-                "This is the first question — there is nothing before it.",
+                "There is no question before this one.",
                 *await self.current(ctx, participant, session),
             )
-        question = questions[index - 1]
+        reply = Reply()
+        if index == 0:
+            reply.say("This is the first question — there is nothing before it.")
+        question = questions[max(index - 1, 0)]
         session.step, session.question_id = OnboardingStep.QUESTION, question.id
         await self._save(ctx, session)
         current = session.draft.get(question.id)
-        shown = ask(ctx, question, f"{index}/{len(questions)}", current=current)
+        shown = ask(ctx, question, f"{max(index, 1)}/{len(questions)}", current=current)
         if current is None and question.id in session.draft:
             shown = _with_line(shown, "Current answer: (left out)")
-        return Reply().say(shown)
+        return reply.say(shown)
 
     async def choose(
         self,
