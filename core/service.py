@@ -173,7 +173,14 @@ class MentorBot:
 
     async def _text(self, uow: UnitOfWork, event: TextReceived, turn: list[Context]) -> Reply:
         """A typed line: an onboarding answer, a number answering the conversation's latest
-        open prompt (from the prompt registry, so it works after a restart), or a comment."""
+        open prompt (from the prompt registry, so it works after a restart), or a comment.
+        In a match's space, a line that answers no prompt is only counted as activity."""
+        if event.where.kind is ConversationKind.SPACE:
+            typed = await self._typed_choice(uow, event)
+            if typed is not None:
+                return await self._choice(uow, typed, turn)
+            seen = MessageSeen(event.user, event.where, self.clock.now())
+            return await self._dispatch(uow, seen, turn)
         people: list[tuple[Context, Participant | None, OnboardingSession | None]] = []
         for program in self.programs.values():
             ctx = await self._context(uow, program, event, turn, event.display_name)

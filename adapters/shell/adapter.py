@@ -2,8 +2,10 @@
 
 Modelled on the console back-ends of chat-bot frameworks. Lines starting with the command
 (`/mentor …`) are commands; `/as`, `/dm`, `/room`, `/users`, `/advance`, `/quit` and `/help`
-are meta-commands of the shell itself; anything else answers the last question shown. Works
-with piped stdin too, echoing every line it reads so the transcript reads like a chat.
+are meta-commands of the shell itself; anything else goes to mentorbot as typed text, which
+answers the conversation's latest question (core finds it in its prompt registry, so this works
+after a restart too). Works with piped stdin, echoing every line so the transcript reads
+like a chat.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from datetime import timedelta
 
 from core.clock import ManualClock
 from core.commands import split_command
-from core.content import Content, Form, Prompt, Reply, as_text, parse_choice_text, plain
+from core.content import Content, Form, Reply, as_text, plain
 from core.durations import InvalidDuration, describe_duration, parse_duration
-from core.events import ChoiceSelected, CommandInvoked, Event, MessageSeen, TextReceived
+from core.events import CommandInvoked, Event, TextReceived
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
 from core.ports import Capabilities, MessageRef, UserInfo
 
@@ -46,13 +48,12 @@ class Room:
 
 @dataclass(slots=True)
 class ShellState:
-    """Who is typing where, the rooms, and each conversation's last unanswered prompt."""
+    """Who is typing where, the rooms, and messages already sent (by idempotency key)."""
 
     current: str = "you"
     room: str | None = None
     rooms: dict[str, Room] = field(default_factory=dict)
     people: list[str] = field(default_factory=list)
-    prompts: dict[str, Prompt] = field(default_factory=dict)  # by conversation id
     delivered: dict[str, MessageRef] = field(default_factory=dict)
 
 
@@ -173,17 +174,10 @@ class ShellAdapter:
         display = user.user_id.capitalize()
         command = split_command(text, self._command)
         event: Event
-        prompt = self.state.prompts.get(where.id)
-        choices = parse_choice_text(prompt, text) if prompt and command is None else None
         if command is not None:
             verb, args = command
             event = CommandInvoked(user, where, verb, args, display_name=display)
-        elif prompt and choices:
-            event = ChoiceSelected(user, where, prompt.id, choices)
-        elif self.state.room is not None:  # chat between the members: counted, never read
-            await self.handler(MessageSeen(user, where, self._clock.now()))
-            return
-        else:
+        else:  # an answer, or chat between a match's members (counted, never kept)
             event = TextReceived(user, where, text, display_name=display)
         reply = await self.handler(event)
         for content in reply.messages:
@@ -196,10 +190,6 @@ class ShellAdapter:
             header = f"mentorbot → {to.id}"
         else:
             header = f"mentorbot in #{to.id}"
-        if isinstance(content, Prompt):
-            self.state.prompts[to.id] = content
-        elif to.kind is ConversationKind.DM:
-            self.state.prompts.pop(to.id, None)
         body = plain(as_text(content)).replace("\n", "\n  ")
         self._write(f"  {header}{' (updated)' if updated else ''}: {body}")
 
