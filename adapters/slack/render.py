@@ -293,6 +293,10 @@ def form_view(
     blocks: list[Block] = []
     for text in (*intro, *([form.intro] if form.intro and meta.page == 0 else [])):
         blocks.extend(sections(text))
+    page, total = meta.page, meta.pages
+    if total == 1 and form.steps > 1:  # core cut the questionnaire into steps
+        page, total = form.step - 1, form.steps
+        blocks.append(context(f"Step {form.step} of {form.steps}"))
     for field in fields:
         blocks.append(input_block(field))
         if notes and field.id in notes:
@@ -302,7 +306,7 @@ def form_view(
     return {
         "type": "modal",
         "callback_id": FORM_CALLBACK,
-        "title": modal_title(form.title, meta.page, meta.pages),
+        "title": modal_title(form.title, page, total),
         "submit": plain_text(form.submit_label if last else "Next", TITLE),
         "close": plain_text("Cancel", TITLE),
         "private_metadata": meta.dumps(),
