@@ -275,6 +275,10 @@ class PromptRegistry(Protocol):
 
     async def answered(self, record_id: int, at: datetime) -> None: ...
 
+    async def attach(self, record_id: int, message_id: str) -> None:
+        """Note the platform message that shows a prompt core returned in a reply."""
+        ...
+
 
 class Locks(Protocol):
     async def participant(self, participant_id: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
@@ -26,7 +27,7 @@ from core.events import (
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
 from core.onboarding.flow import Onboarding
 from core.participants import verbs as participant_verbs
-from core.ports import ChatPort, SentPrompt, Store, UnitOfWork
+from core.ports import ChatPort, MessageRef, SentPrompt, Store, UnitOfWork
 from core.programs.program import Program
 from core.prompt_ids import PromptId
 from core.rounds import requests
@@ -211,7 +212,33 @@ class MentorBot:
             return None
         return ChoiceSelected(event.user, event.where, latest.prompt_id, chosen)
 
+    async def shown(self, where: Conversation, prompt_id: str, message: MessageRef) -> None:
+        """An adapter showed a prompt of core's reply as `message`: note it in the prompt
+        registry, so a reaction to that message answers the prompt (even after a restart)."""
+        async with self.store.transaction() as uow:
+            found = await uow.prompts.find(where, prompt_id)
+            if found is not None and found.id is not None:
+                await uow.prompts.attach(found.id, message.message_id)
+
+    async def _reaction(self, uow: UnitOfWork, event: ChoiceSelected) -> ChoiceSelected | None:
+        """A choice on a message without a prompt id (a reaction: `1`, `2`, … or a label):
+        the prompt registry says which prompt that message carries."""
+        if event.message is None:
+            return None
+        found = await uow.prompts.by_message(event.message)
+        if found is None:
+            return None
+        chosen = parse_choice_text(found.as_prompt(), ", ".join(event.choice_ids))
+        if not chosen:
+            return None
+        return dataclasses.replace(event, prompt_id=found.prompt_id, choice_ids=chosen)
+
     async def _choice(self, uow: UnitOfWork, event: ChoiceSelected, turn: list[Context]) -> Reply:
+        if not event.prompt_id:
+            resolved = await self._reaction(uow, event)
+            if resolved is None:
+                return Reply().say("That message asks nothing I can answer any more.")
+            event = resolved
         prompt = PromptId.decode(event.prompt_id)
         program = self._program_of(prompt)
         if prompt is None or program is None:

@@ -124,5 +124,11 @@ class SqlPromptRegistry:
             row.answered_at = at
             await self._session.flush()
 
+    async def attach(self, record_id: int, message_id: str) -> None:
+        row = await self._session.get(PromptRow, record_id)
+        if row is not None:
+            row.message_id = message_id
+            await self._session.flush()
+
 
 __all__ = ["PromptRow", "SqlPromptRegistry"]
