@@ -22,6 +22,7 @@ from urllib.parse import quote, unquote
 MAX_LENGTH = 100
 PROGRAM_PART = 32  # the longest program part kept as written; longer ones are digested
 DIGEST = "~"
+ARG_SEPARATOR = ":"
 _KIND = re.compile(r"^[a-z][a-z0-9_-]{0,15}$")
 _DIGEST = re.compile(r"^~[a-z2-7]{12}$")
 _SAFE = " !\"#$&'()*+,-./;<=>?@[\\]^_`{|}"  # printable ASCII kept verbatim (not % : ~)
@@ -52,6 +53,14 @@ class PromptId:
     def __post_init__(self) -> None:
         if not _KIND.match(self.kind):
             raise ValueError(f"prompt kind {self.kind!r} must be a short lowercase word")
+
+    @classmethod
+    def of(cls, program: str, kind: str, *parts: object) -> PromptId:
+        """An id whose arg is several parts (`match 12, check-in 3`); read back with `arg_parts`."""
+        texts = [str(part) for part in parts]
+        if any(ARG_SEPARATOR in text for text in texts):
+            raise ValueError(f"prompt id parts cannot contain {ARG_SEPARATOR!r}: {texts}")
+        return cls(program, kind, ARG_SEPARATOR.join(texts))
 
     def encode(self) -> str:
         """The id as sent to platforms: at most 100 characters, the same on every run."""
@@ -93,6 +102,12 @@ class PromptId:
             and (self.names_program(other.program) or other.names_program(self.program))
             and (self.is_about(other.arg) or other.is_about(self.arg))
         )
+
+
+def arg_parts(arg: str, count: int) -> tuple[str, ...] | None:
+    """The `count` parts of an arg made by `PromptId.of`, or None if it has another shape."""
+    parts = tuple(arg.split(ARG_SEPARATOR))
+    return parts if len(parts) == count and all(parts) else None
 
 
 def _unescape(part: str) -> str:

@@ -183,7 +183,7 @@ class Engagement:
         out.space(
             match,
             Prompt(
-                PromptId(program.id, "checkin", f"{match.key}:{number}").encode(),
+                PromptId.of(program.id, "checkin", match.key, number).encode(),
                 f"📅 Check-in time, {names}! Did you meet since the last check-in?",
                 CHECKIN_CHOICES,
             ),
@@ -308,7 +308,7 @@ class Engagement:
         out.dm(
             person,
             Prompt(
-                PromptId(program.id, "feedback", f"{match.key}:{kind}").encode(),
+                PromptId.of(program.id, "feedback", match.key, kind).encode(),
                 f"📝 We're {moment} the cycle in *{program.name}*. How is your mentoring going? "
                 "(Only coordinators see your answer.)",
                 RATING_CHOICES,

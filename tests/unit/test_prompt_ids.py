@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.prompt_ids import MAX_LENGTH, PromptId, digest
+from core.prompt_ids import MAX_LENGTH, PromptId, arg_parts, digest
 
 KINDS = st.sampled_from(["role", "policy", "q", "checkin", "goal", "feedback", "end", "form"])
 
@@ -64,3 +65,24 @@ def test_foreign_ids_are_refused() -> None:
     assert PromptId.decode("") is None
     assert PromptId.decode("mentor_reopen") is None
     assert PromptId.decode("x:NOT A KIND:y") is None
+
+
+@given(
+    parts=st.lists(
+        st.text(alphabet=st.characters(blacklist_characters=":"), min_size=1), max_size=3
+    )
+)
+def test_an_arg_of_several_parts_reads_back_part_by_part(parts: list[str]) -> None:
+    prompt = PromptId.of("mentoring", "checkin", *parts)
+    decoded = PromptId.decode(prompt.encode())
+    assert decoded is not None
+    if decoded.arg == prompt.arg:  # not digested
+        assert arg_parts(decoded.arg, len(parts)) == (tuple(parts) if parts else None)
+
+
+def test_parts_with_the_separator_are_refused() -> None:
+    with pytest.raises(ValueError, match="cannot contain"):
+        PromptId.of("mentoring", "checkin", "a:b")
+    assert arg_parts("12:3", 2) == ("12", "3")
+    assert arg_parts("12", 2) is None
+    assert arg_parts("12:", 2) is None
