@@ -438,6 +438,10 @@ class SlackAdapter:
             contents.insert(0, Text("Some answers need another look:"))
             contents.extend(Text(f"⚠️ {msg}") for msg in reply.form_errors.values())
             contents.append(Text(f"Send `{self.config.command} join` to open the form again."))
+        elif any(isinstance(c, Form) for c in reply.messages):  # the next step, too late to show
+            contents.append(
+                Text(f"Saved. Send `{self.config.command} join` to open the next step.")
+            )
         try:
             await client.views_update(
                 view_id=view_id, view=render.result_view(_title(view), contents or [Text("Saved.")])
