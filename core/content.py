@@ -61,6 +61,8 @@ class Form:
     fields: tuple[FormField, ...]
     submit_label: str = "Submit"
     intro: str | None = None
+    step: int = 1  # of `steps`: a long questionnaire is cut to fit the platform (core.forms)
+    steps: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +142,8 @@ def prompt_as_text(prompt: Prompt) -> str:
 
 
 def form_as_text(form: Form) -> str:
-    lines = [f"*{markup.literal(form.title)}*"]
+    step = f" (step {form.step} of {form.steps})" if form.steps > 1 else ""
+    lines = [f"*{markup.literal(form.title)}*{step}"]
     if form.intro:
         lines.append(form.intro)
     for number, item in enumerate(form.fields, start=1):

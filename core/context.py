@@ -12,6 +12,7 @@ from core.domain import ProgramState
 from core.identity import Conversation, PlatformUser, SpaceRef
 from core.ports import ChatPort, UnitOfWork, command_on
 from core.programs.program import Program
+from core.prompt_ids import PromptId
 
 if TYPE_CHECKING:
     from core.engagement.flow import Outgoing
@@ -76,6 +77,6 @@ class Context:
     def state_id(self) -> int:
         return self.state.id
 
-    def prompt_id(self, *parts: str) -> str:
+    def prompt_id(self, kind: str, arg: str = "") -> str:
         """Prompt and form ids carry the program key so a later click finds its program."""
-        return ":".join((self.program.id, *parts))
+        return PromptId(self.program.id, kind, arg).encode()

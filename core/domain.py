@@ -22,7 +22,8 @@ class ParticipantStatus(StrEnum):
 class OnboardingStep(StrEnum):
     ROLE = "role"  # choosing mentor / mentee / both
     QUESTION = "question"  # answering `question_id`
-    FORM = "form"  # a modal with every question is open
+    FORM = "form"  # answering the questionnaire as a form, step by step
+    STOPPED = "stopped"  # `cancel` part-way: the draft is kept, `join` carries on
     POLICY = "policy"  # accepting the program policy
     EDIT = "edit"  # changing one answer of a finished profile (`question_id`)
 

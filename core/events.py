@@ -34,6 +34,9 @@ class TextReceived:
 
 @dataclass(frozen=True, slots=True)
 class ChoiceSelected:
+    """A button, select or reaction. A reaction carries `message` and an empty `prompt_id`
+    (with `choice_ids` such as `("2",)`): core finds the prompt in its prompt registry."""
+
     user: PlatformUser
     where: Conversation
     prompt_id: str

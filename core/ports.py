@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from core.content import Content, Form
+from core.content import Choice, Content, Form, Prompt
 from core.domain import (
     CheckIn,
     Cycle,
@@ -21,19 +21,22 @@ from core.domain import (
     Participant,
     ProgramState,
 )
+from core.forms import TEXT_ONLY, FormLimits
 from core.identity import Conversation, PlatformUser, SpaceRef
 from core.reminders.outbox import ReminderRepository
 
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
-    """What a platform's UI can do; core picks native UI or the text fallback from these."""
+    """What a platform's UI can do; core picks native UI or the text fallback from these.
 
-    modals: bool = False
+    `forms` says how much one form (modal) holds, or that there are none (`TEXT_ONLY`): core
+    splits questionnaires into steps that fit (`core.forms.split_form`).
+    """
+
+    forms: FormLimits = TEXT_ONLY
     buttons: bool = False
-    threads: bool = False
     ephemeral: bool = False
-    e2ee: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +273,59 @@ class CoordinatorRepository(Protocol):
         ...
 
 
+@dataclass(slots=True)
+class SentPrompt:
+    """A prompt as shown in a conversation, so an answer finds it after a restart.
+
+    `message_id` is the platform's message when core sent it itself (None for a prompt in a
+    reply, which the adapter shows); `answered_at` is set once a person in a DM answered it.
+    """
+
+    conversation: Conversation
+    prompt_id: str
+    choices: tuple[Choice, ...]
+    sent_at: datetime
+    multiple: bool = False
+    max_choices: int | None = None
+    message_id: str | None = None
+    answered_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.answered_at is None
+
+    def as_prompt(self) -> Prompt:
+        """Enough of the prompt to read a typed answer (`parse_choice_text`)."""
+        return Prompt(self.prompt_id, "", self.choices, self.multiple, self.max_choices)
+
+
+class PromptRegistry(Protocol):
+    """Which conversation (and message) carries which prompt, and whether it was answered."""
+
+    async def record(self, prompt: SentPrompt) -> SentPrompt:
+        """Insert and return the record with its id set."""
+        ...
+
+    async def latest(self, conversation: Conversation) -> SentPrompt | None:
+        """The newest prompt shown in the conversation (answered or not)."""
+        ...
+
+    async def find(self, conversation: Conversation, prompt_id: str) -> SentPrompt | None:
+        """The newest showing of `prompt_id` in the conversation."""
+        ...
+
+    async def by_message(self, message: MessageRef) -> SentPrompt | None:
+        """The prompt a platform message carries (a reaction to it answers it)."""
+        ...
+
+    async def answered(self, record_id: int, at: datetime) -> None: ...
+
+    async def attach(self, record_id: int, message_id: str) -> None:
+        """Note the platform message that shows a prompt core returned in a reply."""
+        ...
+
+
 class Locks(Protocol):
     async def participant(self, participant_id: int) -> None:
         """Hold the participant's row until the transaction ends (capacity checks).
@@ -290,6 +346,7 @@ class UnitOfWork(Protocol):
     reminders: ReminderRepository
     engagement: EngagementRepository
     coordinators: CoordinatorRepository
+    prompts: PromptRegistry
     locks: Locks
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from datetime import datetime
 
+from core import prompts
 from core.clock import Clock
-from core.content import Content, Reply
+from core.content import Content, Reply, parse_choice_text
 from core.context import Context, Services
 from core.coordinator.access import coordinates
-from core.domain import ParticipantStatus
+from core.domain import OnboardingSession, Participant, ParticipantStatus
 from core.engagement import chat as engagement_chat
 from core.events import (
     ChoiceSelected,
@@ -24,13 +27,17 @@ from core.events import (
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
 from core.onboarding.flow import Onboarding
 from core.participants import verbs as participant_verbs
-from core.ports import ChatPort, Store, UnitOfWork
+from core.ports import ChatPort, MessageRef, SentPrompt, Store, UnitOfWork
 from core.programs.program import Program
+from core.prompt_ids import PromptId
 from core.rounds import requests
 from core.rounds.flow import Rounds
 from core.verbs import VERBS_BY_NAME, help_text, is_coordinator
 
 log = logging.getLogger(__name__)
+# Prompts whose handlers say more about a second answer than "you already answered this"
+# ("you already have a request pending with Ben"): the registry lets them answer it.
+EXPLAINS_REPEATS = frozenset({"ask", "req"})
 
 FAILURE = (
     "Sorry — something went wrong on my side and nothing was changed. "
@@ -73,6 +80,7 @@ class MentorBot:
         try:
             async with self.store.transaction() as uow:
                 reply = await self._dispatch(uow, event, turn)
+                await prompts.record_reply(uow, event.where, reply.messages, self.clock.now())
         except Exception:
             log.exception("failed to handle %s", type(event).__name__)
             return Reply().say(FAILURE)
@@ -126,7 +134,7 @@ class MentorBot:
 
     async def _deliver(self, port: ChatPort, to: Conversation, content: Content) -> None:
         try:
-            await port.send(to, content)
+            await prompts.send(port, self.store, to, content, self.clock.now())
         except Exception:  # one failed notification must not undo the committed event
             log.exception("could not deliver a message on %s", port.platform)
 
@@ -179,13 +187,33 @@ class MentorBot:
         return Reply().say(help_text(ctx.command, coordinator=coordinator, unknown=event.verb))
 
     async def _text(self, uow: UnitOfWork, event: TextReceived, turn: list[Context]) -> Reply:
+        """A typed line: an onboarding answer, a number answering the conversation's latest
+        open prompt (from the prompt registry, so it works after a restart), or a comment.
+        In a match's space, a line that answers no prompt is only counted as activity."""
+        if event.where.kind is ConversationKind.SPACE:
+            typed = await self._typed_choice(uow, event)
+            if typed is not None:
+                return await self._choice(uow, typed, turn)
+            seen = MessageSeen(event.user, event.where, self.clock.now())
+            return await self._dispatch(uow, seen, turn)
         here = self.programs_in(event.user.platform, event.user.workspace_id)
         if not here:
             return Reply().say(NO_PROGRAM_HERE)
+        people: list[tuple[Context, Participant | None, OnboardingSession | None]] = []
         for program in here:
             ctx = await self._context(uow, program, event, turn, event.display_name)
             participant = await uow.participants.find(ctx.state_id, event.user)
-            session = participant and await uow.onboarding.get(participant.key)
+            session = await uow.onboarding.get(participant.key) if participant else None
+            people.append((ctx, participant, session))
+        for ctx, participant, session in people:
+            if participant and session and self.onboarding.takes_text(session, event.text):
+                return _private(
+                    await self.onboarding.answer_text(ctx, participant, session, event.text)
+                )
+        typed = await self._typed_choice(uow, event)
+        if typed is not None:
+            return await self._choice(uow, typed, turn)
+        for ctx, participant, session in people:
             if participant and session:
                 return _private(
                     await self.onboarding.answer_text(ctx, participant, session, event.text)
@@ -194,18 +222,79 @@ class MentorBot:
                 comment = await engagement_chat.feedback_comment(ctx, participant, event.text)
                 if comment is not None:
                     return comment
-        return Reply().say(f"I only understand commands here. Try `{ctx.command} help`.")
+        command = people[-1][0].command
+        return Reply().say(f"I only understand commands here. Try `{command} help`.")
+
+    async def _typed_choice(self, uow: UnitOfWork, event: TextReceived) -> ChoiceSelected | None:
+        latest = await uow.prompts.latest(event.where)
+        if latest is None or not latest.open:
+            return None
+        chosen = parse_choice_text(latest.as_prompt(), event.text)
+        if not chosen:
+            return None
+        return ChoiceSelected(event.user, event.where, latest.prompt_id, chosen)
+
+    async def shown(self, where: Conversation, prompt_id: str, message: MessageRef) -> None:
+        """An adapter showed a prompt of core's reply as `message`: note it in the prompt
+        registry, so a reaction to that message answers the prompt (even after a restart)."""
+        async with self.store.transaction() as uow:
+            found = await uow.prompts.find(where, prompt_id)
+            if found is not None and found.id is not None:
+                await uow.prompts.attach(found.id, message.message_id)
+
+    async def _reaction(self, uow: UnitOfWork, event: ChoiceSelected) -> ChoiceSelected | None:
+        """A choice on a message without a prompt id (a reaction: `1`, `2`, … or a label):
+        the prompt registry says which prompt that message carries."""
+        if event.message is None:
+            return None
+        found = await uow.prompts.by_message(event.message)
+        if found is None:
+            return None
+        chosen = parse_choice_text(found.as_prompt(), ", ".join(event.choice_ids))
+        if not chosen:
+            return None
+        return dataclasses.replace(event, prompt_id=found.prompt_id, choice_ids=chosen)
 
     async def _choice(self, uow: UnitOfWork, event: ChoiceSelected, turn: list[Context]) -> Reply:
-        key, _, rest = event.prompt_id.partition(":")
-        kind, _, arg = rest.partition(":")
-        program = self._running_here(key, event.user)
-        if program is None:
+        if not event.prompt_id:
+            resolved = await self._reaction(uow, event)
+            if resolved is None:
+                return Reply().say("That message asks nothing I can answer any more.")
+            event = resolved
+        prompt = PromptId.decode(event.prompt_id)
+        program = self._program_of(prompt, event.user)
+        if prompt is None or program is None:
             return Reply().say("That question belongs to a program that no longer runs here.")
         ctx = await self._context(uow, program, event, turn)
         participant = await uow.participants.find(ctx.state_id, event.user)
         if participant is None:
             return Reply().say(f"You're not enrolled. Send `{ctx.command} join` to start.")
+        shown = await self._shown(uow, event) if prompt.kind not in EXPLAINS_REPEATS else None
+        if shown is not None and shown.answered_at is not None:
+            reply = Reply().say(f"You already answered this on {_when(shown.answered_at)}.")
+            session = await uow.onboarding.get(participant.key)
+            if session is not None:
+                reply.say(*await self.onboarding.current(ctx, participant, session))
+            return reply
+        reply = await self._answer(ctx, participant, prompt, event)
+        if shown is not None and shown.id is not None:
+            await uow.prompts.answered(shown.id, ctx.now)
+        return reply
+
+    async def _shown(self, uow: UnitOfWork, event: ChoiceSelected) -> SentPrompt | None:
+        """The registry's record of the prompt answered, when one person answers it (a DM)."""
+        if event.where.kind is not ConversationKind.DM:
+            return None  # a prompt in a match's space is answered by each member
+        if event.message is not None:
+            found = await uow.prompts.by_message(event.message)
+            if found is not None and found.prompt_id == event.prompt_id:
+                return found
+        return await uow.prompts.find(event.where, event.prompt_id)
+
+    async def _answer(
+        self, ctx: Context, participant: Participant, prompt: PromptId, event: ChoiceSelected
+    ) -> Reply:
+        kind, arg = prompt.kind, prompt.arg
         if kind == "leave":
             return _private(
                 await participant_verbs.confirm_leave(ctx, participant, event.choice_ids)
@@ -227,37 +316,43 @@ class MentorBot:
         if kind == "req" and event.choice_ids:
             reply, match_id = await requests.answer(ctx, participant, arg, event.choice_ids[0])
             if match_id is not None:
+                program = ctx.program
                 ctx.after_commit(lambda: self._open_space(program, match_id))
             return reply
-        session = await uow.onboarding.get(participant.key)
+        session = await ctx.uow.onboarding.get(participant.key)
         if session is None:
             return Reply().say("That question has already been answered.")
         return _private(
-            await self.onboarding.choose(
-                ctx, participant, session, kind, arg or None, event.choice_ids
-            )
+            await self.onboarding.choose(ctx, participant, session, prompt, event.choice_ids)
+        )
+
+    def _program_of(self, prompt: PromptId | None, user: PlatformUser) -> Program | None:
+        """The program a prompt or form id names, if it still applies where the user is."""
+        if prompt is None:
+            return None
+        return next(
+            (
+                p
+                for p in self.programs.values()
+                if prompt.names_program(p.id) and p.applies_in(user.platform, user.workspace_id)
+            ),
+            None,
         )
 
     async def _form(self, uow: UnitOfWork, event: FormSubmitted, turn: list[Context]) -> Reply:
-        key, _, form = event.form_id.partition(":")
-        program = self._running_here(key, event.user)
-        if program is None:
+        form_id = PromptId.decode(event.form_id)
+        program = self._program_of(form_id, event.user)
+        if form_id is None or program is None:
             return Reply().say("That form belongs to a program that no longer runs here.")
         ctx = await self._context(uow, program, event, turn)
         participant = await uow.participants.find(ctx.state_id, event.user)
         if participant is None:
             return Reply().say(f"You're not enrolled. Send `{ctx.command} join` to start.")
         session = await uow.onboarding.get(participant.key)
+        form = form_id.arg if form_id.kind == "form" else form_id.kind  # ids before the codec
         return _private(
             await self.onboarding.submit_form(ctx, participant, session, form, event.values)
         )
-
-    def _running_here(self, key: str, user: PlatformUser) -> Program | None:
-        """The program a prompt or form id names, if it still applies where the user is."""
-        program = self.programs.get(key)
-        if program is None or not program.applies_in(user.platform, user.workspace_id):
-            return None
-        return program
 
     async def _open_space(self, program: Program, match_id: int) -> Reply:
         await self.rounds.open_space(program, match_id)
@@ -268,6 +363,11 @@ def _private(reply: Reply) -> Reply:
     """Onboarding answers, confirmations and requests are shown to the person alone."""
     reply.private = True
     return reply
+
+
+def _when(at: datetime) -> str:
+    """`Mon 2 March at 09:00 UTC`: when something happened, for a person to read."""
+    return f"{at:%a} {at.day} {at:%B} at {at:%H:%M} UTC"
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,6 +120,10 @@ def help_text(command: str, *, coordinator: bool, unknown: str | None = None) ->
     else:
         lines.append("*mentorbot* — mentoring, right here in chat. Commands:")
     lines.extend(f"• `{command} {v.usage}` — {v.summary}" for v in PARTICIPANT_VERBS)
+    lines.append(
+        "While answering questions one at a time, type `back` to change your previous answer, "
+        "`skip` to leave out an optional question, or `cancel` to stop (your answers are kept)."
+    )
     if coordinator:
         lines.append("*Coordinators*")
         lines.extend(f"• `{command} {v.usage}` — {v.summary}" for v in COORDINATOR_VERBS)

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import storage.event_log  # registers the event log table on `metadata`
+import storage.prompt_registry  # registers the prompt registry table on `metadata`
 import storage.slack_installations  # noqa: F401 - registers the Slack tables on `metadata`
 from storage.tables import metadata
 

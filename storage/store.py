@@ -18,6 +18,7 @@ from core.ports import (
     OnboardingRepository,
     ParticipantRepository,
     ProgramRepository,
+    PromptRegistry,
     RequestRepository,
     WorkspaceRepository,
 )
@@ -31,6 +32,7 @@ from storage.match_repositories import (
     SqlMatchRepository,
     SqlRequestRepository,
 )
+from storage.prompt_registry import SqlPromptRegistry
 from storage.reminder_repository import SqlReminderRepository
 from storage.repositories import (
     SqlOnboardingRepository,
@@ -56,6 +58,7 @@ class SqlUnitOfWork:
         self.reminders: ReminderRepository = SqlReminderRepository(session, dialect)
         self.engagement: EngagementRepository = SqlEngagementRepository(session, dialect)
         self.coordinators: CoordinatorRepository = SqlCoordinatorRepository(session, dialect)
+        self.prompts: PromptRegistry = SqlPromptRegistry(session)
         self.locks: Locks = SqlLocks(session, dialect)
 
 

@@ -2,8 +2,10 @@
 
 Modelled on the console back-ends of chat-bot frameworks. Lines starting with the command
 (`/mentor …`) are commands; `/as`, `/dm`, `/room`, `/users`, `/advance`, `/quit` and `/help`
-are meta-commands of the shell itself; anything else answers the last question shown. Works
-with piped stdin too, echoing every line it reads so the transcript reads like a chat.
+are meta-commands of the shell itself; anything else goes to mentorbot as typed text, which
+answers the conversation's latest question (core finds it in its prompt registry, so this works
+after a restart too). Works with piped stdin, echoing every line so the transcript reads
+like a chat.
 
 Private replies (personal data) are shown in the person's DM view, never in the room they typed
 in; files are written under `files_dir` and shown by their path.
@@ -27,9 +29,9 @@ from adapters.shell.runner import LineReader, interact, play
 from core.adapter import AdapterServices
 from core.clock import ManualClock
 from core.commands import split_command
-from core.content import Content, File, Form, Prompt, as_text, parse_choice_text
+from core.content import Content, File, Form, as_text
 from core.durations import InvalidDuration, describe_duration, parse_duration
-from core.events import ChoiceSelected, CommandInvoked, Event, MessageSeen, TextReceived
+from core.events import CommandInvoked, Event, TextReceived
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
 from core.ports import Capabilities, ChatPort, MessageRef, UserInfo
 
@@ -76,13 +78,12 @@ class Room:
 
 @dataclass(slots=True)
 class ShellState:
-    """Who is typing where, the rooms, and each conversation's last unanswered prompt."""
+    """Who is typing where, the rooms, and messages already sent (by idempotency key)."""
 
     current: str = "you"
     room: str | None = None
     rooms: dict[str, Room] = field(default_factory=dict)
     people: list[str] = field(default_factory=list)
-    prompts: dict[str, Prompt] = field(default_factory=dict)  # by conversation id
     delivered: dict[str, MessageRef] = field(default_factory=dict)
 
 
@@ -252,22 +253,15 @@ class ShellAdapter:
         return True
 
     async def _dispatch(self, text: str) -> None:
-        handle, clock = self.services.handle, self.services.clock
+        handle = self.services.handle
         user, where = self.user(), self._conversation()
         display = user.user_id.capitalize()
         command = split_command(text, self._command)
         event: Event
-        prompt = self.state.prompts.get(where.id)
-        choices = parse_choice_text(prompt, text) if prompt and command is None else None
         if command is not None:
             verb, args = command
             event = CommandInvoked(user, where, verb, args, display_name=display)
-        elif prompt and choices:
-            event = ChoiceSelected(user, where, prompt.id, choices)
-        elif self.state.room is not None:  # chat between the members: counted, never read
-            await handle(MessageSeen(user, where, clock.now()))
-            return
-        else:
+        else:  # an answer, or chat between a match's members (counted, never kept)
             event = TextReceived(user, where, text, display_name=display)
         reply = await handle(event)
         shown = where
@@ -284,10 +278,6 @@ class ShellAdapter:
             header = f"mentorbot → {to.id}"
         else:
             header = f"mentorbot in #{to.id}"
-        if isinstance(content, Prompt):
-            self.state.prompts[to.id] = content
-        elif to.kind is ConversationKind.DM:
-            self.state.prompts.pop(to.id, None)
         if isinstance(content, File):
             path = self._save(content)
             about = f" — {render(content.alt_text)}" if content.alt_text else ""

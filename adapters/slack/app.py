@@ -39,6 +39,7 @@ from core.adapter import AdapterConfigError, AdapterServices
 from core.content import Content, File, Form, Reply, Text
 from core.events import CommandInvoked, Event, FormSubmitted, TextReceived
 from core.identity import Conversation, PlatformUser
+from core.prompt_ids import PromptId
 from core.service import Standing
 
 log = logging.getLogger(__name__)
@@ -470,6 +471,13 @@ class SlackAdapter:
             contents.insert(0, Text("Some answers need another look:"))
             contents.extend(Text(f"⚠️ {msg}") for msg in reply.form_errors.values())
             contents.append(Text(f"Send `{self.config.command} join` to open the form again."))
+        step = next((c for c in reply.messages if isinstance(c, Form)), None)
+        if step is not None and not reply.form_errors:  # the next step, too late to show
+            form = PromptId.decode(step.id)
+            verb = "profile edit" if form is not None and form.arg == "profile" else "join"
+            contents.append(
+                Text(f"Saved. Send `{self.config.command} {verb}` to open the next step.")
+            )
         try:
             await client.views_update(
                 view_id=view_id, view=render.result_view(_title(view), contents or [Text("Saved.")])

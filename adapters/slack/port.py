@@ -180,7 +180,7 @@ class SlackPort:
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(modals=True, buttons=True, threads=True, ephemeral=True)
+        return Capabilities(forms=render.FORM_LIMITS, buttons=True, ephemeral=True)
 
     @property
     def command(self) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from adapters.slack.text import chunks, clip, escape, mrkdwn
 from core.content import Choice, Content, Form, FormField, Prompt, Text, as_text, plain
+from core.forms import FormLimits
 from core.markup import defuse_mass_mentions, unmark
 from core.programs.program import QuestionKind
 
@@ -41,6 +42,13 @@ STATIC_OPTIONS = 100
 GROUP_OPTIONS = 10  # checkboxes and radio buttons
 BUTTONS_MAX = 5  # more single choices than this become a select
 FIELDS_PER_PAGE = 10
+LABEL = 2000  # input block label
+FORM_LIMITS = FormLimits(
+    fields_per_form=FIELDS_PER_PAGE,  # 10 inputs (+ their notes) stay well under 100 blocks
+    label_length=LABEL,
+    options_per_select=STATIC_OPTIONS,
+    title_length=TITLE,
+)
 FALLBACK_TEXT = 3000
 
 
@@ -287,6 +295,10 @@ def form_view(
     blocks: list[Block] = []
     for text in (*intro, *([form.intro] if form.intro and meta.page == 0 else [])):
         blocks.extend(sections(text))
+    page, total = meta.page, meta.pages
+    if total == 1 and form.steps > 1:  # core cut the questionnaire into steps
+        page, total = form.step - 1, form.steps
+        blocks.append(context(f"Step {form.step} of {form.steps}"))
     for field in fields:
         blocks.append(input_block(field))
         if notes and field.id in notes:
@@ -296,7 +308,7 @@ def form_view(
     return {
         "type": "modal",
         "callback_id": FORM_CALLBACK,
-        "title": modal_title(form.title, meta.page, meta.pages),
+        "title": modal_title(form.title, page, total),
         "submit": plain_text(form.submit_label if last else "Next", TITLE),
         "close": plain_text("Cancel", TITLE),
         "private_metadata": meta.dumps(),

@@ -20,6 +20,7 @@ from core.domain import (
 from core.engagement.flow import MAX_GOALS
 from core.identity import SpaceRef
 from core.programs.program import Role
+from core.prompt_ids import arg_parts
 from core.reminders.planning import members_of, plan_reminder
 
 GOAL_WORDS = {
@@ -40,7 +41,7 @@ async def _member_match(
 
 
 async def answer_checkin(ctx: Context, participant: Participant, arg: str, choice: str) -> Reply:
-    match_id, _, number = arg.partition(":")
+    match_id, number = arg_parts(arg, 2) or ("", "")
     match = await _member_match(ctx, participant, match_id)
     if match is None or match.status is not MatchStatus.ACTIVE or not number.isdigit():
         return Reply().say("That check-in is closed.")
@@ -96,7 +97,7 @@ async def _goal(
 
 
 async def answer_feedback(ctx: Context, participant: Participant, arg: str, choice: str) -> Reply:
-    match_id, _, kind = arg.partition(":")
+    match_id, kind = arg_parts(arg, 2) or ("", "")
     match = await _member_match(ctx, participant, match_id)
     if match is None or kind not in ("mid", "end") or not choice.isdigit():
         return Reply().say("That survey is closed.")

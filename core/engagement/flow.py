@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from core import prompts
 from core.clock import Clock
 from core.content import Choice, Content, Prompt, Text, user_text
 from core.coordinator.access import coordinates
@@ -29,6 +30,7 @@ from core.identity import Conversation, PlatformUser, SpaceRef
 from core.ports import ChatPort, Store, UnitOfWork, command_on
 from core.programs.bindings import CoordinatorId
 from core.programs.program import Program, Role
+from core.prompt_ids import PromptId
 from core.reminders.outbox import Reminder, match_recipient
 from core.reminders.planning import members_of, plan_cycle_end, plan_reminder
 from core.rounds.flow import Rounds
@@ -114,10 +116,12 @@ class Engagement:
                     log.warning("no handler for reminder kind %s", reminder.kind)
                 else:
                     await handler(uow, program, reminder, out)
+        now = self.clock.now()
         for number, (to, content) in enumerate(out.messages):
             where = Conversation.dm(to) if isinstance(to, PlatformUser) else to
             key = f"{reminder.idempotency_key}#{number}"
-            await self.ports[where.platform].send(where, content, idempotency_key=key)
+            port = self.ports[where.platform]
+            await prompts.send(port, self.store, where, content, now, idempotency_key=key)
         for space in out.archive:
             await self.ports[space.platform].archive_space(space)
         for program, state_id, coordinator in out.after:
@@ -211,7 +215,7 @@ class Engagement:
         out.space(
             match,
             Prompt(
-                f"{program.id}:checkin:{match.key}:{number}",
+                PromptId.of(program.id, "checkin", match.key, number).encode(),
                 f"📅 Check-in time, {names}! Did you meet since the last check-in?",
                 CHECKIN_CHOICES,
             ),
@@ -223,7 +227,7 @@ class Engagement:
                 out.dm(
                     owner,
                     Prompt(
-                        f"{program.id}:goal:{goal.id}",
+                        PromptId(program.id, "goal", str(goal.id)).encode(),
                         f"🎯 How is the goal “{user_text(goal.text, limit=120)}” going?",
                         GOAL_CHOICES,
                     ),
@@ -337,7 +341,7 @@ class Engagement:
         out.dm(
             person,
             Prompt(
-                f"{program.id}:feedback:{match.key}:{kind}",
+                PromptId.of(program.id, "feedback", match.key, kind).encode(),
                 f"📝 We're {moment} the cycle in *{program.name}*. How is your mentoring going? "
                 "(Only coordinators see your answer.)",
                 RATING_CHOICES,
@@ -353,7 +357,7 @@ class Engagement:
         out.space(
             match,
             Prompt(
-                f"{program.id}:end:{match.key}",
+                PromptId(program.id, "end", str(match.key)).encode(),
                 f"⏳ This cycle ends on {match.ends_at:%a %d %b}. Would you like to extend your "
                 "match for another cycle, or close it? (It's extended only if everyone says so.)",
                 END_CHOICES,
@@ -444,7 +448,7 @@ class Engagement:
         out.dm(
             mentor,
             Prompt(
-                f"{program.id}:req:{request.key}",
+                PromptId(program.id, "req", str(request.key)).encode(),
                 f"⏰ {who} is still waiting for your answer (until {request.expires_at:%a %d %b}).",
                 (Choice("accept", "Accept"), Choice("decline", "Decline")),
             ),

@@ -2,19 +2,23 @@
 
 Progress lives in an `OnboardingSession` that is saved after every answer, so a restart (or a
 person who wanders off for a week) resumes at the question they stopped at. Platforms with
-modals get the whole questionnaire as one `Form`; the others get one question at a time.
-Invalid answers are re-asked with the reason and never overwrite what was already given.
+forms get the questionnaire in steps that fit their `FormLimits` (each step's answers saved
+before the next opens); the others get one question at a time, with `back`, `skip` and
+`cancel`. Invalid answers are re-asked with the reason and never overwrite what was given.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from core.content import Choice, Content, Form, FormField, Prompt, Reply, Text, plural
 from core.context import Context
 from core.domain import OnboardingSession, OnboardingStep, Participant, ParticipantStatus
+from core.forms import split_form
 from core.programs.answers import InvalidAnswer, describe_answer, parse_text_answer, validate_answer
 from core.programs.program import Program, Question, QuestionKind, Role
+from core.prompt_ids import PromptId
 from core.reminders.planning import plan_onboarding_nudge
 
 ROLE_CHOICES = {
@@ -24,6 +28,11 @@ ROLE_CHOICES = {
 }
 QUESTIONNAIRE_FORM = "questionnaire"
 PROFILE_FORM = "profile"
+BACK, CANCEL = "back", "cancel"
+FLOW_HELP = (
+    "Type `back` to change your previous answer, `skip` to leave out an optional question, "
+    "or `cancel` to stop for now (your answers are kept)."
+)
 
 
 def roles_from_word(program: Program, word: str) -> frozenset[Role] | None:
@@ -113,8 +122,25 @@ def form_for(ctx: Context, form: str, questions: list[Question], values: dict[st
     )
     title = "Your profile" if form == PROFILE_FORM else f"Join {ctx.program.name}"
     return Form(
-        ctx.prompt_id(form), title, fields, submit_label="Save" if form == PROFILE_FORM else "Next"
+        ctx.prompt_id("form", form),
+        title,
+        fields,
+        submit_label="Save" if form == PROFILE_FORM else "Next",
     )
+
+
+def form_steps(ctx: Context, form: Form) -> list[Form]:
+    """The form cut into steps that fit this platform's forms."""
+    return split_form(form, ctx.port.capabilities.forms)
+
+
+def next_step(steps: list[Form], answered: set[str] | dict[str, Any]) -> Form | None:
+    """The first step with a field not answered yet, showing only those fields."""
+    for step in steps:
+        missing = tuple(f for f in step.fields if f.id not in answered)
+        if missing:
+            return dataclasses.replace(step, fields=missing)
+    return None
 
 
 def validate_form(
@@ -125,8 +151,10 @@ def validate_form(
     errors: dict[str, str] = {}
     for question in questions:
         raw = values.get(question.id)
+        typed = question.kind in (QuestionKind.NUMBER, QuestionKind.SCALE)
+        typed = typed or question.kind.has_options  # a select too long for the form: typed
         try:
-            if isinstance(raw, str) and question.kind in (QuestionKind.NUMBER, QuestionKind.SCALE):
+            if isinstance(raw, str) and typed:
                 good[question.id] = parse_text_answer(question, raw)
             else:
                 good[question.id] = validate_answer(question, raw)
@@ -166,7 +194,7 @@ class Onboarding:
         session = await ctx.uow.onboarding.get(participant.key)
         if session is not None and roles is None:
             reply.say("Welcome back — let's carry on where you left off.")
-            return reply.say(*await self._current(ctx, participant, session))
+            return reply.say(*await self.current(ctx, participant, session))
         if session is None:
             session = OnboardingSession(
                 participant_id=participant.key,
@@ -177,6 +205,8 @@ class Onboarding:
             )
             await plan_onboarding_nudge(ctx.uow, ctx.program, participant, ctx.now)
         reply.say(f"Welcome to *{ctx.program.name}*! {ctx.program.description}".strip())
+        if ctx.port.capabilities.forms.text_only:
+            reply.say(f"_{FLOW_HELP}_")
         if roles is None:
             session.step = OnboardingStep.ROLE
             await self._save(ctx, session)
@@ -203,10 +233,15 @@ class Onboarding:
         session.updated_at = ctx.now
         await ctx.uow.onboarding.save(session)
 
-    async def _current(
+    async def current(
         self, ctx: Context, participant: Participant, session: OnboardingSession
     ) -> list[Content]:
-        """Re-show the step the person is on (after a restart or a stray message)."""
+        """Re-show the step the person is on (after a restart, a stray message or `cancel`)."""
+        if session.step is OnboardingStep.STOPPED:
+            session.step = OnboardingStep.QUESTION if session.roles else OnboardingStep.ROLE
+            if session.roles and not ctx.port.capabilities.forms.text_only:
+                session.step = OnboardingStep.FORM
+            await self._save(ctx, session)
         if session.step is OnboardingStep.ROLE:
             return [role_prompt(ctx)]
         if session.step is OnboardingStep.POLICY:
@@ -224,13 +259,19 @@ class Onboarding:
             participant.roles = session.roles
             await ctx.uow.participants.save(participant)
         questions = ctx.program.questions_for(session.roles)
-        if ctx.port.capabilities.modals and session.step in (
+        if not ctx.port.capabilities.forms.text_only and session.step in (
             OnboardingStep.ROLE,
             OnboardingStep.FORM,
         ):
             session.step = OnboardingStep.FORM
             await self._save(ctx, session)
-            return [form_for(ctx, QUESTIONNAIRE_FORM, questions, session.draft)]
+            steps = form_steps(ctx, form_for(ctx, QUESTIONNAIRE_FORM, questions, session.draft))
+            # the whole step, prefilled, so what was answered can be reviewed
+            step = next(
+                (s for s in steps if any(f.id not in session.draft for f in s.fields)), None
+            )
+            if step is not None:
+                return [step]
         pending = [q for q in questions if q.id not in session.draft]
         if pending:
             question = pending[0]
@@ -242,13 +283,28 @@ class Onboarding:
         await self._save(ctx, session)
         return [policy_prompt(ctx)]
 
+    def takes_text(self, session: OnboardingSession, text: str) -> bool:
+        """Whether a typed line belongs to this onboarding (before any prompt it might answer)."""
+        expecting = session.step in (OnboardingStep.QUESTION, OnboardingStep.EDIT)
+        return expecting or text.strip().lower() in (BACK, CANCEL)
+
     async def answer_text(
         self, ctx: Context, participant: Participant, session: OnboardingSession, text: str
     ) -> Reply:
+        word = text.strip().lower()
+        if word == CANCEL:
+            return await self.cancel(ctx, participant, session)
+        if session.step is OnboardingStep.STOPPED:
+            return Reply().say(
+                f"You stopped joining *{ctx.program.name}* part-way; your answers are saved. "
+                f"Send `{ctx.command} join` to carry on."
+            )
+        if word == BACK:
+            return await self.back(ctx, participant, session)
         question = self._expected_question(ctx, session)
         if question is None:
             return Reply().say(
-                "Please use the choices above.", *await self._current(ctx, participant, session)
+                "Please use the choices above.", *await self.current(ctx, participant, session)
             )
         try:
             value = parse_text_answer(question, text)
@@ -256,15 +312,78 @@ class Onboarding:
             return self._reask(ctx, participant, question, session, str(error))
         return await self._accept(ctx, participant, session, question, value)
 
+    async def cancel(
+        self, ctx: Context, participant: Participant, session: OnboardingSession
+    ) -> Reply:
+        """Stop onboarding (or editing) here, keeping every answer given so far."""
+        if session.step is OnboardingStep.EDIT:
+            await ctx.uow.onboarding.delete(participant.key)
+            return Reply().say(
+                "Stopped — your profile is unchanged. "
+                f"`{ctx.command} profile` shows it; "
+                f"`{ctx.command} profile edit N` changes answer N."
+            )
+        session.step, session.question_id = OnboardingStep.STOPPED, None
+        await self._save(ctx, session)
+        answered = len(
+            [q for q in ctx.program.questions_for(session.roles) if q.id in session.draft]
+        )
+        kept = f"your {plural(answered, 'answer')} so far {'is' if answered == 1 else 'are'} saved"
+        if not answered:
+            kept = "nothing was lost"
+        return Reply().say(
+            f"Stopped — {kept}. You are *not* enrolled in *{ctx.program.name}* yet. "
+            f"Send `{ctx.command} join` whenever you want to carry on where you left off."
+        )
+
+    async def back(
+        self, ctx: Context, participant: Participant, session: OnboardingSession
+    ) -> Reply:
+        """Re-ask the question before the current one, showing the answer given to it."""
+        if session.step is OnboardingStep.EDIT:
+            return Reply().say(
+                "There is no previous question while changing one answer; "
+                "type a new answer, or `cancel` to keep it as it is."
+            )
+        questions = ctx.program.questions_for(session.roles)
+        ids = [q.id for q in questions]
+        if session.step is OnboardingStep.POLICY:
+            index = len(questions)
+        elif session.step is OnboardingStep.QUESTION and session.question_id in ids:
+            index = ids.index(session.question_id)
+        else:
+            index = 0
+        if index == 0 and session.step is not OnboardingStep.QUESTION:
+            return Reply().say(
+                "There is no question before this one.",
+                *await self.current(ctx, participant, session),
+            )
+        reply = Reply()
+        if index == 0:
+            reply.say("This is the first question — there is nothing before it.")
+        question = questions[max(index - 1, 0)]
+        session.step, session.question_id = OnboardingStep.QUESTION, question.id
+        await self._save(ctx, session)
+        current = session.draft.get(question.id)
+        shown = ask(ctx, question, f"{max(index, 1)}/{len(questions)}", current=current)
+        if current is None and question.id in session.draft:
+            shown = _with_line(shown, "Current answer: (left out)")
+        return reply.say(shown)
+
     async def choose(
         self,
         ctx: Context,
         participant: Participant,
         session: OnboardingSession,
-        kind: str,
-        arg: str | None,
+        prompt: PromptId,
         choice_ids: tuple[str, ...],
     ) -> Reply:
+        kind = prompt.kind
+        if session.step is OnboardingStep.STOPPED:
+            return Reply().say(
+                f"You stopped joining *{ctx.program.name}* part-way; your answers are saved. "
+                f"Send `{ctx.command} join` to carry on."
+            )
         if kind == "role" and session.step is OnboardingStep.ROLE:
             roles = roles_from_word(ctx.program, choice_ids[0]) if len(choice_ids) == 1 else None
             if roles is None:
@@ -279,7 +398,7 @@ class Onboarding:
                 f"send `{ctx.command} join` whenever you're ready to accept the policy."
             )
         question = self._expected_question(ctx, session)
-        if kind == "q" and question is not None and question.id == arg:
+        if kind == "q" and question is not None and prompt.is_about(question.id):
             try:
                 value = validate_answer(
                     question,
@@ -292,7 +411,7 @@ class Onboarding:
             return await self._accept(ctx, participant, session, question, value)
         return Reply().say(
             "That question has already been answered.",
-            *await self._current(ctx, participant, session),
+            *await self.current(ctx, participant, session),
         )
 
     def _expected_question(self, ctx: Context, session: OnboardingSession) -> Question | None:
@@ -346,6 +465,11 @@ class Onboarding:
             participant.answers.update(good)
             participant.capacity = _capacity(ctx, participant)
             await ctx.uow.participants.save(participant)
+            every = ctx.program.questions_for(participant.roles)
+            steps = form_steps(ctx, form_for(ctx, PROFILE_FORM, every, participant.answers))
+            index = _step_of(steps, values)
+            if 0 <= index < len(steps) - 1:  # the next step; each step is saved on its own
+                return Reply().say(steps[index + 1])
             return Reply().say("Your profile is saved.")
         if session is None or session.step is not OnboardingStep.FORM:
             return Reply().say(
@@ -358,10 +482,11 @@ class Onboarding:
         if errors:
             await self._save(ctx, session)
             return Reply(form_errors=errors)
-        missing = [q for q in questions if q.id not in session.draft]
-        if missing:
-            await self._save(ctx, session)
-            return Reply().say(form_for(ctx, QUESTIONNAIRE_FORM, missing, session.draft))
+        await self._save(ctx, session)  # each step's answers are kept before the next opens
+        steps = form_steps(ctx, form_for(ctx, QUESTIONNAIRE_FORM, questions, session.draft))
+        step = next_step(steps, session.draft)
+        if step is not None:
+            return Reply().say(step)
         session.step = OnboardingStep.POLICY
         await self._save(ctx, session)
         return Reply().say(policy_prompt(ctx))
@@ -399,6 +524,18 @@ class Onboarding:
         )
         await ctx.uow.onboarding.save(session)
         return Reply().say(ask(ctx, question, current=participant.answers.get(question.id)))
+
+
+def _step_of(steps: list[Form], values: dict[str, Any]) -> int:
+    """The index of the step whose fields a submission answered (-1 if none)."""
+    return next((i for i, s in enumerate(steps) if any(f.id in values for f in s.fields)), -1)
+
+
+def _with_line(content: Content, line: str) -> Content:
+    if isinstance(content, Prompt):
+        return dataclasses.replace(content, text=f"{content.text}\n{line}")
+    assert isinstance(content, Text)
+    return Text(f"{content.body}\n{line}")
 
 
 def _capacity(ctx: Context, participant: Participant) -> int:

@@ -13,7 +13,7 @@ from core.durations import InvalidDuration, describe_duration, parse_duration
 from core.engagement import chat as engagement_chat
 from core.engagement.flow import Outgoing, end_match
 from core.engagement.health import match_health
-from core.onboarding.flow import PROFILE_FORM, form_for
+from core.onboarding.flow import PROFILE_FORM, form_for, form_steps
 from core.programs.answers import describe_answer
 from core.programs.program import Role
 from core.reminders.planning import plan_resume
@@ -50,8 +50,9 @@ async def profile(ctx: Context, args: tuple[str, ...]) -> Reply:
         return participant
     questions = ctx.program.questions_for(participant.roles)
     if args and args[0] == "edit":
-        if len(args) < 2 and ctx.port.capabilities.modals:
-            return Reply().say(form_for(ctx, PROFILE_FORM, questions, participant.answers))
+        if len(args) < 2 and not ctx.port.capabilities.forms.text_only:
+            form = form_for(ctx, PROFILE_FORM, questions, participant.answers)
+            return Reply().say(form_steps(ctx, form)[0])
         target = args[1] if len(args) > 1 else ""
         question = None
         if target.isdigit() and 1 <= int(target) <= len(questions):

@@ -63,6 +63,10 @@ class Harness:
 
     async def say(self, name: str, text: str) -> str:
         """Type a line; a number answers the last prompt shown, as in a text-only chat."""
+        return self.text(await self.say_reply(name, text))
+
+    async def say_reply(self, name: str, text: str) -> Reply:
+        """`say`, returning core's reply itself (forms and all)."""
         user = self.user(name)
         where = Conversation.dm(user)
         command = split_command(text, "/mentor")
@@ -75,7 +79,7 @@ class Harness:
             event = ChoiceSelected(user, where, last.id, choice)
         else:
             event = TextReceived(user, where, text)
-        return self.text(await self._send(name, event))
+        return await self._send(name, event)
 
     async def in_room(self, name: str, space_id: str, text: str) -> None:
         """A member writes in a match's space (counted as activity, never read)."""

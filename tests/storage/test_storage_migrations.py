@@ -32,6 +32,7 @@ APP_TABLES = {
     "slack_oauth_state",
     "processed_event",
     "program_coordinator",
+    "prompt",
 }
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from core.content import Form, Prompt
 from core.domain import ParticipantStatus
+from core.forms import FormLimits
 from core.ports import Capabilities, Store
 from core.programs.program import Role
 from tests.kit import MENTEE_ANSWERS, MENTOR_ANSWERS, FakeChat, Harness, enrol
@@ -229,7 +230,7 @@ async def test_stale_clicks_and_stray_text_are_answered_kindly(harness: Harness)
     assert isinstance(role_prompt, Prompt)
     await harness.click("ana", "mentee")
     again = await harness.click("ana", "mentor", prompt_id=role_prompt.id)
-    assert "already been answered" in again
+    assert "You already answered this on Mon 2 March at 09:00 UTC." in again
     assert "What would you like guidance on?" in again
     ana = await participant(harness, "ana")
     assert ana is not None
@@ -254,7 +255,7 @@ async def test_modal_platforms_get_one_form_validated_field_by_field(
 ) -> None:
     from core.service import MentorBot
 
-    port = FakeChat(caps=Capabilities(modals=True, buttons=True))
+    port = FakeChat(caps=Capabilities(forms=FormLimits(), buttons=True))
     harness = Harness(MentorBot([program], memory_store, {"fake": port}, clock), port, clock)
     await harness.say("ana", "/mentor join mentee")
     form = harness.last["ana"]
@@ -304,7 +305,7 @@ async def test_a_form_in_pages_asks_for_what_is_missing(
 ) -> None:
     from core.service import MentorBot
 
-    port = FakeChat(caps=Capabilities(modals=True, buttons=True))
+    port = FakeChat(caps=Capabilities(forms=FormLimits(), buttons=True))
     harness = Harness(MentorBot([program], memory_store, {"fake": port}, clock), port, clock)
     await harness.say("bo", "/mentor join mentee")
     form = harness.last["bo"]

@@ -9,7 +9,7 @@ from conftest import Stack
 from slack_sdk.models.views import View
 
 from core.content import Choice, Prompt
-from core.identity import Conversation, ConversationKind
+from core.identity import Conversation, ConversationKind, PlatformUser
 from tests.kit.slack import TEAM
 from tests.kit.slack.payloads import click, find_button, submission
 
@@ -213,3 +213,36 @@ async def test_app_home_for_a_coordinator_and_a_button_from_home(stack: Stack) -
     dms = [m for (ch, _), m in stack.fake.messages.items() if ch == "D0CORA"]
     assert any("Paused" in str(m["blocks"]) for m in dms)
     assert len(stack.fake.called("views.publish")) == 2
+
+
+async def test_a_questionnaire_longer_than_a_step_opens_step_by_step(stack: Stack) -> None:
+    """`both` asks 11 questions: Slack's steps hold 10, so core sends two modal steps and
+    keeps the first step's answers before the second opens (`response_action: update`)."""
+    both = {**MENTEE, **MENTOR}
+    sent = await stack.client.command("U0CY", "join both")
+    assert sent.status == 200
+    await stack.adapter.idle()
+    first = valid(last_view(stack))
+    assert first["title"]["text"].endswith(" 1/2")
+    assert "Step 1 of 2" in str(first["blocks"])
+    inputs = [b["block_id"] for b in first["blocks"] if b["type"] == "input"]
+    assert len(inputs) == 10
+    sent = await stack.client.interaction(submission("U0CY", first, both))
+    answer = sent.json()
+    assert answer["response_action"] == "update", answer
+    second = valid(answer["view"])
+    assert "Step 2 of 2" in str(second["blocks"])
+    rest = [b["block_id"] for b in second["blocks"] if b["type"] == "input"]
+    assert rest == ["bio"]
+    async with stack.bot.store.transaction() as uow:
+        workspace = await uow.workspaces.ensure("slack", TEAM)
+        state = await uow.programs.ensure(workspace, "mentoring")
+        cy = await uow.participants.find(state.id, PlatformUser("slack", TEAM, "U0CY"))
+        assert cy is not None
+        session = await uow.onboarding.get(cy.key)
+    assert session is not None
+    assert set(session.draft) == set(inputs)  # step 1 is saved before step 2 is answered
+    sent = await stack.client.interaction(submission("U0CY", second, both))
+    answer = sent.json()
+    assert answer["response_action"] == "update"
+    assert "policy" in str(answer["view"]["blocks"]).lower()

@@ -11,7 +11,7 @@ from bot.app import App
 from core.clock import ManualClock
 from core.durations import describe_duration
 from core.programs.program import Program, QuestionKind
-from tests.kit.drivers.base import PROMPT_REGISTRY, Answer, Answers, Joined, Space
+from tests.kit.drivers.base import Answer, Answers, Joined, Space
 from tests.kit.drivers.wiring import COMMAND, wire
 
 CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTI_CHOICE)
@@ -22,7 +22,7 @@ class ShellDriver:
     platform = "shell"
     # A restarted shell knows no prompt (typed numbers are just text) and no room;
     # replies are shown where the person typed, a room included.
-    lacks = frozenset({PROMPT_REGISTRY})
+    lacks: frozenset[str] = frozenset()
 
     def __init__(self, database_url: str, program: Program, clock: ManualClock) -> None:
         self.database_url, self.program, self.clock = database_url, program, clock
