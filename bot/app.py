@@ -73,5 +73,8 @@ async def build(settings: Settings, clock: Clock, ports: Mapping[str, ChatPort])
     matching = matching_executor()
     bot = MentorBot(programs, store, ports, clock, command=settings.command, matching=matching)
     engagement = Engagement(store, ports, bot.programs, clock, bot.rounds, command=settings.command)
-    dispatcher = Dispatcher(store, engagement.deliver, clock, give_up=engagement.give_up)
+    dispatcher = Dispatcher(
+        store, engagement.deliver, clock, give_up=engagement.give_up, platforms=tuple(ports)
+    )
+    bot.outbox.attach(dispatcher.deliver_now)  # messages go out right after their event
     return App(settings, programs, engine, bot, dispatcher, matching)
