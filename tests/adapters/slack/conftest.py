@@ -19,8 +19,10 @@ from fake_slack import TEAM, FakeSlack
 
 from adapters.slack.app import SlackAdapter, SlackConfig
 from core.clock import ManualClock
+from core.engagement.flow import Engagement
 from core.ports import ChatPort
 from core.programs.program import Program, load_programs
+from core.reminders.dispatcher import Dispatcher
 from core.service import MentorBot
 from storage.store import SqlStore
 
@@ -152,7 +154,17 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 
 def make_bot(programs: list[Program], store: SqlStore, ports: dict[str, ChatPort]) -> MentorBot:
-    return MentorBot(programs, store, ports, ManualClock(), command="/mentor")
+    """The bot with its outbox delivered right after each event, as `bot.app.build` wires it."""
+    clock = ManualClock()
+    bot = MentorBot(programs, store, ports, clock, command="/mentor")
+    engagement = Engagement(store, ports, bot.programs, clock, bot.rounds)
+    # one delivery at a time: the in-memory SQLite store has a single connection
+    bot.outbox.attach(
+        Dispatcher(
+            store, engagement.deliver, clock, give_up=engagement.give_up, concurrency=1
+        ).deliver_now
+    )
+    return bot
 
 
 @pytest_asyncio.fixture
