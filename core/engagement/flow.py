@@ -93,7 +93,7 @@ class Engagement:
     ) -> None:
         self.store, self.ports, self.programs, self.clock = store, ports, programs, clock
         self.rounds, self.command = rounds, command
-        self.courier = Courier(store, ports, clock)
+        self.courier = Courier(store, ports, clock, rounds.outbox)
         self.handlers: dict[str, Handler] = {
             ReminderKind.CHECKIN: self._on_checkin,
             ReminderKind.INACTIVITY: self._on_inactivity,

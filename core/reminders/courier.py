@@ -17,6 +17,7 @@ from core.domain import Participant
 from core.identity import Conversation, SpaceRef
 from core.ports import ChatPort, Store, Unreachable
 from core.reminders.kinds import ReminderKind
+from core.reminders.messages import Outbox
 from core.reminders.outbox import Reminder
 
 
@@ -44,14 +45,17 @@ def addressed(person: Participant, content: Content) -> Content:
 class Courier:
     """Sends messages for the dispatcher; see the module doc for unreachable people."""
 
-    def __init__(self, store: Store, ports: Mapping[str, ChatPort], clock: Clock) -> None:
-        self.store, self.ports, self.clock = store, ports, clock
+    def __init__(
+        self, store: Store, ports: Mapping[str, ChatPort], clock: Clock, outbox: Outbox
+    ) -> None:
+        self.store, self.ports, self.clock, self.outbox = store, ports, clock, outbox
 
     async def send(self, state_id: int, to: Conversation, content: Content, key: str) -> None:
         try:
             await self.ports[to.platform].send(to, content, idempotency_key=key)
         except Unreachable as error:
             person, space = await self._fall_back(state_id, error)
+            await self.outbox.flush([unreachable_key(state_id, error)])  # tell them now
             if person is None or space is None:
                 raise
             await self.ports[space.platform].send(

@@ -1,0 +1,78 @@
+"""A dispatcher claims only reminders of the platforms its process serves (both engines)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from reminders_support import T0, minutes, plan, program, reminder, rows
+
+from core.clock import ManualClock
+from core.reminders.dispatcher import Dispatcher
+from core.reminders.outbox import Reminder
+from storage.store import SqlStore
+
+LEASE = timedelta(hours=1)
+
+
+async def test_a_reminder_for_an_absent_platform_is_left_untouched(store: SqlStore) -> None:
+    state = await program(store)
+    await plan(
+        store,
+        reminder(state, "on-discord", "participant:1", T0 - minutes(5), platform="discord"),
+        reminder(state, "on-slack", "participant:2", T0 - minutes(5), platform="slack"),
+        reminder(state, "on-shell", "participant:3", T0 - minutes(1), platform="shell"),
+    )
+    delivered: list[str] = []
+
+    async def deliver(found: Reminder) -> None:
+        delivered.append(found.idempotency_key)
+
+    async def give_up(found: Reminder, error: str) -> None:
+        raise AssertionError("nothing fails here")
+
+    dispatcher = Dispatcher(
+        store, deliver, ManualClock(T0), give_up=give_up, platforms=("shell", "slack")
+    )
+    stats = await dispatcher.run_until_idle()
+    assert sorted(delivered) == ["on-shell", "on-slack"]
+    assert stats.claimed == 2
+    left = (await rows(store))["on-discord"]
+    assert (left.status, left.attempts, left.claimed_at) == ("pending", 0, None)
+    assert left.attempt_at == T0 - minutes(5)  # its retries and its place in line are intact
+
+
+async def test_stale_claims_of_other_platforms_are_not_taken_over(store: SqlStore) -> None:
+    state = await program(store)
+    await plan(store, reminder(state, "discord-busy", "participant:1", T0, platform="discord"))
+    async with store.transaction() as uow:
+        (claimed,) = await uow.reminders.claim(T0, 10, LEASE, platforms=["discord"])
+    later = T0 + LEASE * 2  # the discord instance died; only a discord dispatcher takes over
+    async with store.transaction() as uow:
+        assert await uow.reminders.claim(later, 10, LEASE, platforms=["shell", "slack"]) == []
+    assert (await rows(store))["discord-busy"].status == "claimed"
+    async with store.transaction() as uow:
+        (again,) = await uow.reminders.claim(later, 10, LEASE, platforms=["discord"])
+    assert again.attempts == claimed.attempts + 1
+
+
+async def test_planning_fills_in_the_platform_of_the_programs_workspace(store: SqlStore) -> None:
+    state = await program(store)  # a workspace on the "fake" platform
+    await plan(store, reminder(state, "plain", "participant:1", T0))
+    assert (await rows(store))["plain"].platform == "fake"
+    async with store.transaction() as uow:
+        assert await uow.reminders.claim(T0, 10, LEASE, platforms=["slack"]) == []
+        (found,) = await uow.reminders.claim(T0, 10, LEASE, platforms=["fake"])
+    assert found.platform == "fake"
+
+
+async def test_claiming_by_key_takes_only_those_rows(store: SqlStore) -> None:
+    state = await program(store)
+    await plan(
+        store,
+        reminder(state, "mine", "participant:1", T0),
+        reminder(state, "other", "participant:2", T0 - minutes(10)),
+    )
+    async with store.transaction() as uow:
+        claimed = await uow.reminders.claim(T0, 10, LEASE, keys=["mine"])
+        assert [r.idempotency_key for r in claimed] == ["mine"]
+        assert await uow.reminders.claim(T0, 10, LEASE, keys=[]) == []
