@@ -257,7 +257,8 @@ class SqlReminderRepository:
         """Claim up to `limit` due reminders, oldest attempt time first (see the module doc).
 
         Only reminders of `platforms` (None: all) and, given `keys`, with those idempotency
-        keys; stale claims are expired only for those platforms too.
+        keys; stale claims are expired only for those platforms, and not when claiming by key
+        (an event's fresh messages: the next round does it).
         """
         if (
             limit <= 0
@@ -265,7 +266,8 @@ class SqlReminderRepository:
             or (platforms is not None and not platforms)
         ):
             return []
-        await self._session.execute(expire_claims_statement(now - lease, platforms))
+        if keys is None:  # a round (not an event's own messages) takes over dead claims
+            await self._session.execute(expire_claims_statement(now - lease, platforms))
         result = await self._session.execute(
             claim_statement(now, limit, self._dialect, platforms=platforms, keys=keys)
         )

@@ -150,12 +150,17 @@ class Engagement:
         async with self.store.transaction() as uow:
             program = await self._program_of(uow, reminder.program_state_id)
             coordinators = await self._coordinators(uow, program, reminder.program_state_id)
+        what = (
+            "A message"  # a notification or an introduction: its kind says nothing more
+            if reminder.kind == ReminderKind.MESSAGE
+            else f"A *{reminder.kind.replace('_', ' ')}* message"
+        )
         for user in coordinators:
             try:
                 await self.ports[user.platform].send(
                     Conversation.dm(user),
                     Text(
-                        f"⚠️ A *{reminder.kind.replace('_', ' ')}* message could not be "
+                        f"⚠️ {what} could not be "
                         f"delivered after {reminder.attempts} attempts ({error[:200]}). "
                         "Please check the bot's access to the platform."
                     ),

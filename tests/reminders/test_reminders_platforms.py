@@ -1,4 +1,5 @@
-"""A dispatcher claims only reminders of the platforms its process serves (both engines)."""
+"""A dispatcher claims only reminders of the platforms its process serves, and fails a message
+to someone unreachable at once (both engines)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from datetime import timedelta
 from reminders_support import T0, minutes, plan, program, reminder, rows
 
 from core.clock import ManualClock
+from core.identity import PlatformUser
+from core.ports import Unreachable
 from core.reminders.dispatcher import Dispatcher
 from core.reminders.outbox import Reminder
 from storage.store import SqlStore
@@ -76,3 +79,33 @@ async def test_claiming_by_key_takes_only_those_rows(store: SqlStore) -> None:
         claimed = await uow.reminders.claim(T0, 10, LEASE, keys=["mine"])
         assert [r.idempotency_key for r in claimed] == ["mine"]
         assert await uow.reminders.claim(T0, 10, LEASE, keys=[]) == []
+
+
+async def test_someone_unreachable_fails_at_once_without_retries_or_give_up(
+    store: SqlStore,
+) -> None:
+    state = await program(store)
+    await plan(
+        store,
+        reminder(state, "to-ana", "participant:1", T0),
+        reminder(state, "to-ana-later", "participant:1", T0 + minutes(1)),
+    )
+    tried: list[str] = []
+    gave_up: list[str] = []
+
+    async def deliver(found: Reminder) -> None:
+        tried.append(found.idempotency_key)
+        if found.idempotency_key == "to-ana":
+            raise Unreachable(PlatformUser("fake", "ws", "ana"), "DMs closed")
+
+    async def give_up(found: Reminder, error: str) -> None:
+        gave_up.append(found.idempotency_key)
+
+    clock = ManualClock(T0 + minutes(1))
+    stats = await Dispatcher(store, deliver, clock, give_up=give_up).run_until_idle()
+    assert (stats.failed, stats.retried, stats.sent) == (1, 0, 1)
+    assert tried == ["to-ana", "to-ana-later"]  # the next message is not held up
+    assert gave_up == []  # coordinators hear about the person, not about each message
+    stored = (await rows(store))["to-ana"]
+    assert (stored.status, stored.attempts) == ("failed", 1)
+    assert "DMs closed" in (stored.last_error or "")
