@@ -57,6 +57,7 @@ SENT = ReminderStatus.SENT.value
 FAILED = ReminderStatus.FAILED.value
 UNFINISHED = (PENDING, CLAIMED)
 
+KNOWN_KINDS = frozenset(kind.value for kind in ReminderKind)
 EXPIRED_CLAIM = "claim expired before an outcome was recorded (dispatcher stopped?)"
 
 
@@ -174,6 +175,11 @@ def _reminder(row: Row[Any]) -> Reminder:
 def _values(reminder: Reminder) -> dict[str, Any]:
     if not reminder.recipient:
         raise ValueError(f"reminder {reminder.idempotency_key!r} has no recipient")
+    if reminder.kind not in KNOWN_KINDS:  # every kind has a handler (checked at start-up)
+        raise ValueError(
+            f"reminder {reminder.idempotency_key!r} has unknown kind {reminder.kind!r}; "
+            "add it to core.reminders.kinds.ReminderKind and give it a handler"
+        )
     return {
         "kind": reminder.kind,
         "program_state_id": reminder.program_state_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from reminders_support import T0, minutes, plan, program, reminder, rows
 
 from core.clock import ManualClock
@@ -109,3 +110,10 @@ async def test_someone_unreachable_fails_at_once_without_retries_or_give_up(
     stored = (await rows(store))["to-ana"]
     assert (stored.status, stored.attempts) == ("failed", 1)
     assert "DMs closed" in (stored.last_error or "")
+
+
+async def test_a_reminder_of_an_unknown_kind_cannot_be_planned(store: SqlStore) -> None:
+    state = await program(store)
+    async with store.transaction() as uow:
+        with pytest.raises(ValueError, match="unknown kind 'chekin'"):
+            await uow.reminders.plan(reminder(state, "typo", "participant:1", T0, kind="chekin"))
