@@ -141,7 +141,10 @@ async def build(
     matching = matching_executor()
     bot = MentorBot(programs, store, ports, clock, matching=matching)
     engagement = Engagement(store, ports, bot.programs, clock, bot.rounds)
-    dispatcher = Dispatcher(store, engagement.deliver, clock, give_up=engagement.give_up)
+    dispatcher = Dispatcher(
+        store, engagement.deliver, clock, give_up=engagement.give_up, platforms=tuple(ports)
+    )
+    bot.outbox.attach(dispatcher.deliver_now)  # messages go out right after their event
     return App(
         settings,
         programs,

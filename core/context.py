@@ -44,7 +44,8 @@ class Context:
     later: list[Callable[[], Awaitable[Reply]]] = field(default_factory=list)
 
     def notify(self, to: Conversation, content: Content) -> None:
-        """Send to someone else once the event's transaction has committed."""
+        """A message to someone else: written to the outbox in this event's transaction and
+        delivered right after it commits (retried by the dispatcher if the send fails)."""
         self.outbox.append((to, content))
 
     def after_commit(self, job: Callable[[], Awaitable[Reply]]) -> None:

@@ -65,6 +65,20 @@ class UserInfo:
     power_levels: Mapping[str, int] = field(default_factory=dict)
 
 
+class Unreachable(Exception):
+    """A person cannot be reached by direct message (DMs closed, the bot blocked, user gone).
+
+    A port raises it from `send` to a DM instead of a generic error: it is permanent, so the
+    message is not retried; core posts it in the person's match space instead and tells the
+    program's coordinators once. `reason` is the platform's own short explanation.
+    """
+
+    def __init__(self, user: PlatformUser, reason: str) -> None:
+        super().__init__(f"{user} cannot be reached by direct message: {reason}")
+        self.user = user
+        self.reason = reason
+
+
 class ChatPort(Protocol):
     """One connected platform (Slack, Discord, Matrix, shell)."""
 
@@ -84,7 +98,8 @@ class ChatPort(Protocol):
         self, to: Conversation, content: Content, *, idempotency_key: str | None = None
     ) -> MessageRef:
         """Post a message. With `idempotency_key`, a platform that supports it (Matrix
-        transaction ids, Discord nonces) delivers a retried send only once."""
+        transaction ids, Discord nonces) delivers a retried send only once. Raises
+        `Unreachable` when `to` is a DM the platform refuses for good."""
         ...
 
     async def update(self, message: MessageRef, content: Content) -> None: ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import datetime
 
 from core import prompts
 from core.clock import Clock
-from core.content import Content, Reply, parse_choice_text
+from core.content import Reply, parse_choice_text
 from core.context import Context, Services
 from core.coordinator.access import coordinates
 from core.domain import OnboardingSession, Participant, ParticipantStatus
@@ -30,6 +31,7 @@ from core.participants import verbs as participant_verbs
 from core.ports import ChatPort, MessageRef, SentPrompt, Store, UnitOfWork
 from core.programs.program import Program
 from core.prompt_ids import PromptId
+from core.reminders.messages import Outbox, message, plan_messages
 from core.rounds import requests
 from core.rounds.flow import Rounds
 from core.verbs import VERBS_BY_NAME, help_text, is_coordinator
@@ -67,26 +69,28 @@ class MentorBot:
         self.ports = ports
         self.clock = clock
         self.onboarding = Onboarding()
-        self.rounds = Rounds(store, ports, clock, matching)
+        self.outbox = Outbox()  # the composition root attaches the dispatcher
+        self.rounds = Rounds(store, ports, clock, matching, outbox=self.outbox)
         self.services = Services(ports, self.onboarding, self.rounds)
 
     async def handle(self, event: Event) -> Reply:
         """Handle one inbound event in one transaction; never raises for a person's mistake.
 
-        Messages to other people are sent once the transaction has committed, then any long
-        work the event started (a matching round) runs in transactions of its own.
+        Messages to other people are written to the outbox in the event's transaction and
+        delivered right after it commits (then retried by the dispatcher if need be); then any
+        long work the event started (a matching round) runs in transactions of its own.
         """
         turn: list[Context] = []
         try:
             async with self.store.transaction() as uow:
                 reply = await self._dispatch(uow, event, turn)
                 await prompts.record_reply(uow, event.where, reply.messages, self.clock.now())
+                keys = await self._plan_messages(uow, turn)
         except Exception:
             log.exception("failed to handle %s", type(event).__name__)
             return Reply().say(FAILURE)
+        await self.outbox.flush(keys)
         for ctx in turn:
-            for to, content in ctx.outbox:
-                await self._deliver(self.ports.get(to.platform, ctx.port), to, content)
             for job in ctx.later:
                 try:
                     reply.extend(await job())
@@ -132,11 +136,19 @@ class MentorBot:
                 )
         return Reply()  # membership changes need nothing yet
 
-    async def _deliver(self, port: ChatPort, to: Conversation, content: Content) -> None:
-        try:
-            await prompts.send(port, self.store, to, content, self.clock.now())
-        except Exception:  # one failed notification must not undo the committed event
-            log.exception("could not deliver a message on %s", port.platform)
+    async def _plan_messages(self, uow: UnitOfWork, turn: list[Context]) -> list[str]:
+        """The event's notifications, into the outbox in its transaction; their keys.
+
+        Events carry no id of their own, so each handling gets a random one: a retried
+        delivery reuses the row's key, a second identical event is a second message.
+        """
+        cause = uuid.uuid4().hex
+        notes = [(ctx, to, content) for ctx in turn for to, content in ctx.outbox]
+        rows = [
+            message(ctx.state_id, to, content, f"notify:{cause}:{number}:{to.id}", ctx.now)
+            for number, (ctx, to, content) in enumerate(notes)
+        ]
+        return await plan_messages(uow.reminders, rows)
 
     async def _context(
         self,

@@ -24,7 +24,7 @@ they answer, and change nothing when the row has since been reclaimed by someone
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,9 +46,10 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Update
 
-from core.reminders.outbox import Reminder, ReminderStatus
+from core.reminders.kinds import ReminderKind
+from core.reminders.outbox import DeliveryCounts, Reminder, ReminderStatus
 from storage.repositories import json_copy
-from storage.tables import ReminderRow
+from storage.tables import ProgramStateRow, ReminderRow, WorkspaceRow
 
 PENDING = ReminderStatus.PENDING.value
 CLAIMED = ReminderStatus.CLAIMED.value
@@ -56,6 +57,7 @@ SENT = ReminderStatus.SENT.value
 FAILED = ReminderStatus.FAILED.value
 UNFINISHED = (PENDING, CLAIMED)
 
+KNOWN_KINDS = frozenset(kind.value for kind in ReminderKind)
 EXPIRED_CLAIM = "claim expired before an outcome was recorded (dispatcher stopped?)"
 
 
@@ -63,8 +65,19 @@ def _table() -> Table:
     return ReminderRow.__table__  # type: ignore[return-value]
 
 
-def claim_statement(now: datetime, limit: int, dialect: str) -> Update:
-    """The claim: mark up to `limit` claimable rows claimed at `now`, returning them."""
+def claim_statement(
+    now: datetime,
+    limit: int,
+    dialect: str,
+    *,
+    platforms: Collection[str] | None = None,
+    keys: Collection[str] | None = None,
+) -> Update:
+    """The claim: mark up to `limit` claimable rows claimed at `now`, returning them.
+
+    `platforms` keeps it to reminders those platforms deliver (the rest stay pending, their
+    attempts untouched); `keys` to reminders with those idempotency keys.
+    """
     table = _table()
     candidate = table.alias("candidate")
     other = table.alias("other")
@@ -85,11 +98,17 @@ def claim_statement(now: datetime, limit: int, dialect: str) -> Update:
     # with the same attempt_at (many share one: waking times fall on the hour) — and evaluate
     # both NOT EXISTS for each — before the LIMIT. Ties go in index order (SQLite: rowid; PG
     # btree: heap order), and per-recipient order does not depend on it.
+    only = []
+    if platforms is not None:
+        only.append(candidate.c.platform.in_(list(platforms)))
+    if keys is not None:
+        only.append(candidate.c.idempotency_key.in_(list(keys)))
     ids = (
         select(candidate.c.id)
         .where(
             candidate.c.status == PENDING,
             candidate.c.attempt_at <= now,
+            *only,
             ~blocked,
         )
         .order_by(candidate.c.attempt_at)
@@ -113,13 +132,16 @@ def claim_statement(now: datetime, limit: int, dialect: str) -> Update:
     )
 
 
-def expire_claims_statement(stale_before: datetime) -> Update:
+def expire_claims_statement(
+    stale_before: datetime, platforms: Collection[str] | None = None
+) -> Update:
     """Put claims older than `stale_before` back to pending (their dispatcher is gone)."""
     table = _table()
     stale = table.alias("stale")
+    only = [] if platforms is None else [stale.c.platform.in_(list(platforms))]
     ids = (
         select(stale.c.id)
-        .where(stale.c.status == CLAIMED, stale.c.claimed_at < stale_before)
+        .where(stale.c.status == CLAIMED, stale.c.claimed_at < stale_before, *only)
         .with_for_update(skip_locked=True)
     )
     return (
@@ -146,12 +168,18 @@ def _reminder(row: Row[Any]) -> Reminder:
         claimed_at=row.claimed_at,
         sent_at=row.sent_at,
         last_error=row.last_error,
+        platform=row.platform,
     )
 
 
 def _values(reminder: Reminder) -> dict[str, Any]:
     if not reminder.recipient:
         raise ValueError(f"reminder {reminder.idempotency_key!r} has no recipient")
+    if reminder.kind not in KNOWN_KINDS:  # every kind has a handler (checked at start-up)
+        raise ValueError(
+            f"reminder {reminder.idempotency_key!r} has unknown kind {reminder.kind!r}; "
+            "add it to core.reminders.kinds.ReminderKind and give it a handler"
+        )
     return {
         "kind": reminder.kind,
         "program_state_id": reminder.program_state_id,
@@ -167,6 +195,7 @@ def _values(reminder: Reminder) -> dict[str, Any]:
         "claimed_at": reminder.claimed_at,
         "sent_at": reminder.sent_at,
         "last_error": reminder.last_error,
+        "platform": reminder.platform,
     }
 
 
@@ -190,8 +219,25 @@ class SqlReminderRepository:
         """
         if not reminders:
             return 0
-        result = await self._session.execute(self._insert(), [_values(r) for r in reminders])
+        values = [_values(r) for r in reminders]
+        unknown = {v["program_state_id"] for v in values if not v["platform"]}
+        if unknown:
+            platforms = await self._platforms_of(unknown)
+            for value in values:
+                value["platform"] = value["platform"] or platforms.get(
+                    value["program_state_id"], ""
+                )
+        result = await self._session.execute(self._insert(), values)
         return len(result.all())
+
+    async def _platforms_of(self, state_ids: Collection[int]) -> dict[int, str]:
+        """The platform of each program state's workspace: who delivers its reminders."""
+        rows = await self._session.execute(
+            select(ProgramStateRow.id, WorkspaceRow.platform)  # type: ignore[call-overload]
+            .join(WorkspaceRow, WorkspaceRow.id == ProgramStateRow.workspace_id)
+            .where(ProgramStateRow.id.in_(list(state_ids)))  # type: ignore[union-attr]
+        )
+        return {state_id: platform for state_id, platform in rows}
 
     def _insert(self) -> Any:
         table = _table()
@@ -205,12 +251,32 @@ class SqlReminderRepository:
             table.c.id
         )
 
-    async def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Reminder]:
-        """Claim up to `limit` due reminders, oldest attempt time first (see the module doc)."""
-        if limit <= 0:
+    async def claim(
+        self,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+        *,
+        platforms: Collection[str] | None = None,
+        keys: Collection[str] | None = None,
+    ) -> list[Reminder]:
+        """Claim up to `limit` due reminders, oldest attempt time first (see the module doc).
+
+        Only reminders of `platforms` (None: all) and, given `keys`, with those idempotency
+        keys; stale claims are expired only for those platforms, and not when claiming by key
+        (an event's fresh messages: the next round does it).
+        """
+        if (
+            limit <= 0
+            or (keys is not None and not keys)
+            or (platforms is not None and not platforms)
+        ):
             return []
-        await self._session.execute(expire_claims_statement(now - lease))
-        result = await self._session.execute(claim_statement(now, limit, self._dialect))
+        if keys is None:  # a round (not an event's own messages) takes over dead claims
+            await self._session.execute(expire_claims_statement(now - lease, platforms))
+        result = await self._session.execute(
+            claim_statement(now, limit, self._dialect, platforms=platforms, keys=keys)
+        )
         claimed = [_reminder(row) for row in result]
         # RETURNING gives no order; hand them back in claim order.
         claimed.sort(key=lambda r: (r.attempt_at or r.due_at, r.key))
@@ -305,6 +371,24 @@ class SqlReminderRepository:
         if kinds:
             conditions.append(table.c.kind.in_(list(kinds)))
         return conditions
+
+    async def counts(self, program_state_id: int, message_kinds: Collection[str]) -> DeliveryCounts:
+        """Sent and failed rows of `message_kinds`; unreachable people are their notices."""
+        table = _table()
+        rows = await self._session.execute(
+            select(table.c.kind, table.c.status, func.count())
+            .where(table.c.program_state_id == program_state_id)
+            .group_by(table.c.kind, table.c.status)
+        )
+        delivered = failed = unreachable = 0
+        for kind, status, count in rows:
+            if kind == ReminderKind.UNREACHABLE:
+                unreachable += count
+            elif kind in message_kinds and status == SENT:
+                delivered += count
+            elif kind in message_kinds and status == FAILED:
+                failed += count
+        return DeliveryCounts(delivered, failed, unreachable)
 
     async def get(self, reminder_id: int) -> Reminder | None:
         """One reminder by id (tests, coordinator views)."""

@@ -207,7 +207,8 @@ class ReminderRow(TableBase, table=True):
 
     The dispatcher claims `pending` rows whose `due_at` has passed (index on status, due_at), marks
     them `claimed`, and `sent` or `failed` after delivery. `idempotency_key` is unique so planning
-    the same reminder twice keeps one row.
+    the same reminder twice keeps one row. `platform` is the platform that delivers it: a
+    dispatcher claims only the platforms its process serves.
     """
 
     __tablename__: ClassVar[str] = "reminder"
@@ -237,6 +238,7 @@ class ReminderRow(TableBase, table=True):
     last_error: str | None = Field(default=None, sa_type=Text)
     recipient: str = Field(default="", sa_type=String(64))
     attempt_at: datetime = _when(nullable=False)
+    platform: str = Field(default="", sa_type=String(32))  # whose port delivers it
 
 
 class MentorRequestRow(TableBase, table=True):

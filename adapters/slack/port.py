@@ -30,7 +30,7 @@ from adapters.slack.text import channel_name, clip, escape
 from core.content import Content, File, Form
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
 from core.markup import defuse_mass_mentions
-from core.ports import Capabilities, MessageRef, UserInfo
+from core.ports import Capabilities, MessageRef, Unreachable, UserInfo
 
 TokenSource = Callable[[str], Awaitable[str | None]]
 NO_CHANNEL_SCOPE = frozenset(
@@ -95,6 +95,19 @@ def file_label(content: Content) -> str:
 
 def error_of(error: SlackApiError) -> str:
     return str(error.response.get("error") or "")
+
+
+UNREACHABLE_BY_DM = {
+    "cannot_dm_bot": "they are a bot user, which can't receive direct messages",
+    "user_not_found": "Slack doesn't know them any more",
+    "user_disabled": "their Slack account is deactivated",
+    "channel_not_found": "Slack found no direct-message channel with them",
+    "not_in_channel": "Slack won't let me open a direct message with them",
+    "is_archived": "their direct-message channel is archived",
+    "messages_tab_disabled": "they have turned off direct messages to apps",
+    "restricted_action": "the workspace doesn't allow me to message them",
+}
+"""`chat.postMessage` errors that mean a person can't be DMed, for good (not worth retrying)."""
 
 
 class SlackPort:
@@ -205,7 +218,11 @@ class SlackPort:
                 response = await client.chat_postMessage(channel=to.id, **render.message([content]))
                 ref = MessageRef(to, f"{response['channel']}/{response['ts']}")
         except SlackApiError as error:
-            if error_of(error) in ("not_in_channel", "channel_not_found", "is_archived"):
+            code = error_of(error)
+            if to.kind is ConversationKind.DM and code in UNREACHABLE_BY_DM:
+                user = PlatformUser(to.platform, to.workspace_id, to.id)
+                raise Unreachable(user, f"{UNREACHABLE_BY_DM[code]} ({code})") from error
+            if code in ("not_in_channel", "channel_not_found", "is_archived"):
                 raise SlackPortError(
                     f"I can't post in that conversation ({error_of(error)}); "
                     "invite me to it, or use the command in a direct message with me."

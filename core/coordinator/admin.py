@@ -22,6 +22,7 @@ from core.engagement.health import match_health
 from core.identity import Conversation
 from core.programs.answers import describe_answer
 from core.programs.program import Role
+from core.reminders.kinds import MESSAGE_KINDS
 from core.reminders.planning import members_of
 
 
@@ -50,6 +51,7 @@ async def status(ctx: Context) -> Reply:
         health[(await match_health(ctx.uow, ctx.program, found, ctx.now)).value] += 1
     onboarding = sum(1 for p in people if p.status is ParticipantStatus.ONBOARDING)
     left = sum(1 for p in people if p.status is ParticipantStatus.LEFT)
+    sent = await ctx.uow.reminders.counts(ctx.state_id, MESSAGE_KINDS)
     return Reply().say(
         "\n".join(
             [
@@ -60,6 +62,8 @@ async def status(ctx: Context) -> Reply:
                 f"• part-way through joining: {onboarding}",
                 "• matches: " + ", ".join(f"{health[h.value]} {h.value}" for h in Health),
                 f"• left: {left}",
+                f"• messages: {sent.delivered} delivered, {sent.failed} failed, "
+                f"{plural(sent.unreachable, 'person', 'people')} unreachable by DM",
             ]
         )
     )

@@ -3,16 +3,18 @@
 Reminders are planned by `core.reminders.planning` when things happen. Delivery
 (`Engagement.deliver`) first decides and records in one short transaction — idempotently,
 because a failed send is retried — then sends with the reminder's idempotency key.
+
+Each kind has its handler in one table (`Engagement.handlers`), checked against every
+`ReminderKind` when the engagement is built: a kind without a handler stops the start-up.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from core import prompts
 from core.clock import Clock
 from core.content import Choice, Content, Prompt, Text, user_text
 from core.coordinator.access import coordinates
@@ -27,10 +29,13 @@ from core.domain import (
 )
 from core.engagement.health import last_engaged
 from core.identity import Conversation, PlatformUser, SpaceRef
-from core.ports import ChatPort, Store, UnitOfWork, command_on
+from core.ports import ChatPort, Store, UnitOfWork, Unreachable, command_on
 from core.programs.bindings import CoordinatorId
 from core.programs.program import Program, Role
 from core.prompt_ids import PromptId
+from core.reminders.courier import Courier
+from core.reminders.kinds import ReminderKind, require_handlers
+from core.reminders.messages import decode, decode_conversation
 from core.reminders.outbox import Reminder, match_recipient
 from core.reminders.planning import members_of, plan_cycle_end, plan_reminder
 from core.rounds.flow import Rounds
@@ -88,6 +93,9 @@ class Outgoing:
             self.messages.append((match.space.conversation, content))
 
 
+Handler = Callable[[UnitOfWork, Program, Reminder, Outgoing], Awaitable[None]]
+
+
 class Engagement:
     """Decides and sends what each reminder kind means; the dispatcher calls `deliver`."""
 
@@ -101,27 +109,50 @@ class Engagement:
     ) -> None:
         self.store, self.ports, self.programs, self.clock = store, ports, programs, clock
         self.rounds = rounds
+        self.courier = Courier(store, ports, clock, rounds.outbox)
+        self.handlers: dict[str, Handler] = {
+            ReminderKind.CHECKIN: self._on_checkin,
+            ReminderKind.INACTIVITY: self._on_inactivity,
+            ReminderKind.NUDGE: self._on_nudge,
+            ReminderKind.AT_RISK: self._on_at_risk,
+            ReminderKind.GOALS: self._on_goals,
+            ReminderKind.FEEDBACK: self._on_feedback,
+            ReminderKind.CYCLE_END_ASK: self._on_cycle_end_ask,
+            ReminderKind.CYCLE_END: self._on_cycle_end,
+            ReminderKind.ROUND_NOTICE: self._on_round_notice,
+            ReminderKind.ROUND: self._on_round,
+            ReminderKind.ONBOARDING: self._on_onboarding,
+            ReminderKind.REQUEST_REMINDER: self._on_request_reminder,
+            ReminderKind.REQUEST_EXPIRY: self._on_request_expiry,
+            ReminderKind.RESUME: self._on_resume,
+            ReminderKind.MESSAGE: self._on_message,
+            ReminderKind.UNREACHABLE: self._on_unreachable,
+        }
+        require_handlers(self.handlers)
 
     def _command(self, person: Participant) -> str:
         """The command as typed on the platform of the person a message goes to."""
         return command_on(self.ports, person.user.platform)
 
     async def deliver(self, reminder: Reminder) -> None:
+        """Decide (one transaction), then send; a DM nobody can receive goes to the match
+        space (see `Courier`), and raises `Unreachable` only once the rest is sent."""
+        handler = self.handlers.get(reminder.kind)
+        if handler is None:  # a row from a newer version, or a renamed kind: fail it visibly
+            raise LookupError(f"no handler for reminder kind {reminder.kind!r}")
         out = Outgoing()
         async with self.store.transaction() as uow:
             program = await self._program_of(uow, reminder.program_state_id)
             if program is not None:
-                handler = getattr(self, f"_on_{reminder.kind}", None)
-                if handler is None:
-                    log.warning("no handler for reminder kind %s", reminder.kind)
-                else:
-                    await handler(uow, program, reminder, out)
-        now = self.clock.now()
+                await handler(uow, program, reminder, out)
+        unreachable: Unreachable | None = None
         for number, (to, content) in enumerate(out.messages):
             where = Conversation.dm(to) if isinstance(to, PlatformUser) else to
             key = f"{reminder.idempotency_key}#{number}"
-            port = self.ports[where.platform]
-            await prompts.send(port, self.store, where, content, now, idempotency_key=key)
+            try:
+                await self.courier.send(reminder.program_state_id, where, content, key)
+            except Unreachable as error:
+                unreachable = unreachable or error
         for space in out.archive:
             await self.ports[space.platform].archive_space(space)
         for program, state_id, coordinator in out.after:
@@ -133,18 +164,25 @@ class Engagement:
                 Text(f"The scheduled *{program.name}* round has run. {summary}"),
                 idempotency_key=f"{reminder.idempotency_key}#summary",
             )
+        if unreachable is not None:
+            raise unreachable
 
     async def give_up(self, reminder: Reminder, error: str) -> None:
         """A reminder that could not be delivered after every retry: tell the coordinators."""
         async with self.store.transaction() as uow:
             program = await self._program_of(uow, reminder.program_state_id)
             coordinators = await self._coordinators(uow, program, reminder.program_state_id)
+        what = (
+            "A message"  # a notification or an introduction: its kind says nothing more
+            if reminder.kind == ReminderKind.MESSAGE
+            else f"A *{reminder.kind.replace('_', ' ')}* message"
+        )
         for user in coordinators:
             try:
                 await self.ports[user.platform].send(
                     Conversation.dm(user),
                     Text(
-                        f"⚠️ A *{reminder.kind.replace('_', ' ')}* message could not be "
+                        f"⚠️ {what} could not be "
                         f"delivered after {reminder.attempts} attempts ({error[:200]}). "
                         "Please check the bot's access to the platform."
                     ),
@@ -186,6 +224,35 @@ class Engagement:
         return match if match is not None and match.status is MatchStatus.ACTIVE else None
 
     # --- one method per reminder kind --------------------------------------------------------
+
+    async def _on_message(
+        self, uow: UnitOfWork, program: Program, reminder: Reminder, out: Outgoing
+    ) -> None:
+        """A message decided in an event (`core.reminders.messages`): sent as it was written."""
+        to = decode_conversation(reminder.payload["to"])
+        out.messages.append((to, decode(reminder.payload["content"])))
+
+    async def _on_unreachable(
+        self, uow: UnitOfWork, program: Program, reminder: Reminder, out: Outgoing
+    ) -> None:
+        """Tell the coordinators, once per person, that someone can't be reached by DM."""
+        name = str(reminder.payload.get("name", "someone"))
+        reason = str(reminder.payload.get("reason", "")) or "the platform refused"
+        then = (
+            "I'm posting their messages in their match space instead."
+            if reminder.payload.get("space")
+            else "They have no match space yet, so my messages to them are not arriving."
+        )
+        for user in await self._coordinators(uow, program, reminder.program_state_id):
+            out.messages.append(
+                (
+                    user,
+                    Text(
+                        f"⚠️ I can't DM {name} in *{program.name}* — {reason}. {then} "
+                        "Could you ask them to allow direct messages from the bot?"
+                    ),
+                )
+            )
 
     async def _on_checkin(
         self, uow: UnitOfWork, program: Program, reminder: Reminder, out: Outgoing

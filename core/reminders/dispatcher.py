@@ -23,6 +23,15 @@ the lease (at least once, like deliveries): make it idempotent, e.g. plan the co
 a reminder keyed on the failed reminder's idempotency key. If `give_up` raises, the reminder is
 kept for a later round (retried with backoff) rather than failed with nobody told.
 
+A port's `Unreachable` (a person who cannot be DMed) is not a transient failure: the reminder
+is recorded `failed` at once, without retries and without `give_up` (the coordinators are told
+about the person, once, by whoever raised it — see `core.reminders.courier`).
+
+A dispatcher serves the platforms its process has ports for (`platforms`; None: all): it claims
+only their reminders, so those for a platform another instance runs are left alone, retries
+intact. `deliver_now(keys)` delivers particular rows at once — the messages an event just
+committed — through the same claim, outcome and retry path as a round.
+
 The lease must outlast the slowest batch — every send is cut off after `send_timeout`, and a batch
 delivers in ⌈batch / concurrency⌉ waves — or a live claim could be taken over: the constructor
 lowers `batch` until it does (and refuses a lease not longer than `send_timeout`).
@@ -34,13 +43,13 @@ import asyncio
 import logging
 import math
 import random
-from collections.abc import Coroutine
+from collections.abc import Collection, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from core.clock import Clock
-from core.ports import Store
+from core.ports import Store, Unreachable
 from core.reminders.outbox import Deliver, GiveUp, Reminder, TransientDeliveryError
 
 log = logging.getLogger(__name__)
@@ -133,6 +142,7 @@ class Dispatcher:
         send_timeout: timedelta = timedelta(seconds=30),
         record_group: int = 100,
         rng: random.Random | None = None,
+        platforms: Collection[str] | None = None,
     ) -> None:
         if min(batch, concurrency, max_attempts, record_group) < 1:
             raise ValueError("batch, concurrency, max_attempts and record_group must be ≥ 1")
@@ -160,6 +170,7 @@ class Dispatcher:
         self._send_timeout = send_timeout
         self._record_group = record_group
         self._rng = rng or random.Random()
+        self._platforms = None if platforms is None else tuple(sorted(platforms))
         self._queue: list[tuple[_Outcome, asyncio.Future[_Outcome]]] = []
         self._recording = asyncio.Lock()
 
@@ -168,9 +179,28 @@ class Dispatcher:
         """Reminders claimed per round (possibly lowered to fit the lease)."""
         return self._batch
 
+    @property
+    def platforms(self) -> tuple[str, ...] | None:
+        """The platforms whose reminders this dispatcher claims (None: every platform)."""
+        return self._platforms
+
     async def run_once(self) -> DispatchStats:
         """One round: claim a batch, deliver it, record the outcomes."""
-        claimed = await _uninterrupted(self._claim())
+        return await self._run(await _uninterrupted(self._claim()))
+
+    async def deliver_now(self, keys: Collection[str]) -> DispatchStats:
+        """Deliver the reminders with these idempotency keys now, if due and claimable.
+
+        One that is not claimable (an earlier message to the same person is waiting for a
+        retry, or another dispatcher has it) is left to a later round.
+        """
+        total, remaining = DispatchStats(), list(dict.fromkeys(keys))
+        while remaining:
+            chunk, remaining = remaining[: self._batch], remaining[self._batch :]
+            total += await self._run(await _uninterrupted(self._claim(chunk)))
+        return total
+
+    async def _run(self, claimed: list[Reminder]) -> DispatchStats:
         if not claimed:
             return DispatchStats(rounds=1)
         slots = asyncio.Semaphore(self._concurrency)
@@ -190,9 +220,11 @@ class Dispatcher:
             rounds=1,
         )
 
-    async def _claim(self) -> list[Reminder]:
+    async def _claim(self, keys: Collection[str] | None = None) -> list[Reminder]:
         async with self._store.transaction() as uow:
-            return await uow.reminders.claim(self._clock.now(), self._batch, self._lease)
+            return await uow.reminders.claim(
+                self._clock.now(), self._batch, self._lease, platforms=self._platforms, keys=keys
+            )
 
     async def run_until_idle(self, max_rounds: int = 100) -> DispatchStats:
         """Rounds until one claims nothing (or `max_rounds`): drains what is due now.
@@ -213,6 +245,9 @@ class Dispatcher:
                 await self._deliver(reminder)
         except asyncio.CancelledError:
             raise  # shutting down: the claim's lease brings the reminder back
+        except Unreachable as error:  # permanent: no retries; the coordinators were told
+            log.info("reminder %s (%s): %s", reminder.id, reminder.kind, error)
+            return await self._record(_Outcome(reminder, "failed", describe(error)))
         except Exception as error:  # any failure of deliver is a failed attempt
             return await self._failed_attempt(reminder, error)
         return await self._record(_Outcome(reminder, "sent"))

@@ -7,11 +7,15 @@ callback that decides what to send, and records the outcome. Planning is idempot
 
 `recipient` scopes ordering: reminders to one recipient ("participant:12", "match:7") go out
 in `due_at` order, even when an earlier one is being retried.
+
+`platform` is the platform whose port delivers the reminder. A dispatcher claims only the
+platforms its process serves, so a reminder for a platform no instance runs waits, with its
+retries intact, until one does. Left empty, storage fills it in from the program's workspace.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -41,6 +45,7 @@ class Reminder:
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
     last_error: str | None = None
+    platform: str = ""
     id: int | None = None
 
     @property
@@ -58,6 +63,15 @@ def match_recipient(match_id: int) -> str:
     return f"match:{match_id}"
 
 
+@dataclass(frozen=True, slots=True)
+class DeliveryCounts:
+    """How a program's messages fared: the outbox rows' outcomes, for coordinators."""
+
+    delivered: int = 0
+    failed: int = 0
+    unreachable: int = 0  # people who could not be reached by DM (each counted once)
+
+
 class ReminderRepository(Protocol):
     async def plan(self, reminder: Reminder) -> bool:
         """Insert unless the idempotency key exists; True when a row was added."""
@@ -69,13 +83,27 @@ class ReminderRepository(Protocol):
 
     async def get(self, reminder_id: int) -> Reminder | None: ...
 
-    async def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Reminder]:
+    async def claim(
+        self,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+        *,
+        platforms: Collection[str] | None = None,
+        keys: Collection[str] | None = None,
+    ) -> list[Reminder]:
         """Atomically claim up to `limit` due reminders (attempt time ≤ now), oldest first.
 
         Only a recipient's earliest unfinished reminder is claimable, so order per recipient
         holds. Claims older than `lease` (a dispatcher that died) are claimable again.
         Safe across processes: PostgreSQL `FOR UPDATE SKIP LOCKED`; SQLite a single writer.
+        `platforms` (None: all) limits the claim to reminders those ports deliver; `keys`
+        (None: any) to reminders with those idempotency keys.
         """
+        ...
+
+    async def counts(self, program_state_id: int, message_kinds: Collection[str]) -> DeliveryCounts:
+        """Delivered and failed reminders of `message_kinds`, and people unreachable by DM."""
         ...
 
     async def sent(self, reminder_id: int, at: datetime) -> None:

@@ -5,6 +5,10 @@ idempotency keys; each match then gets its space and introduction in short trans
 its own (never one long lock while a platform creates channels). A commit that finds matches
 without a space or an introduction finishes those first, and spaces are created by name, which
 adapters treat idempotently, so a crash halfway never gives a match two spaces.
+
+Introductions and the notes to people left unmatched go through the outbox
+(`core.reminders.messages`): written in the transaction that decides them, keyed by the match or
+the cycle and person, delivered right after and retried by the dispatcher when a send fails.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from core.identity import Conversation
 from core.matching import Candidate, MatchInput, MatchResult, match
 from core.ports import ChatPort, MessageRef, Store, UnitOfWork, command_on
 from core.programs.program import Program, Role
+from core.reminders.messages import Outbox, message, plan_messages
+from core.reminders.outbox import Reminder
 from core.reminders.planning import plan_match_start
 
 log = logging.getLogger(__name__)
@@ -224,12 +230,23 @@ def introduction(program: Program, match: MatchRecord, people: Mapping[int, Part
     return "\n".join(lines)
 
 
-async def open_space(
-    store: Store, ports: Mapping[str, ChatPort], program: Program, match_id: int, now: datetime
-) -> bool:
-    """Create the match's space and post its introduction, each step recorded on its own.
+def introduction_key(match_id: int) -> str:
+    return f"intro:{match_id}"
 
-    Returns False when the match no longer needs it (already introduced, or gone).
+
+async def open_space(
+    store: Store,
+    ports: Mapping[str, ChatPort],
+    program: Program,
+    match_id: int,
+    now: datetime,
+    outbox: Outbox | None = None,
+) -> bool:
+    """Create the match's space and plan its introduction, each step recorded on its own.
+
+    The introduction is written to the outbox in the transaction that marks the match
+    introduced (and starts its reminders), then delivered through `outbox`. Returns False
+    when the match no longer needs it (already introduced, or gone).
     """
     async with store.transaction() as uow:
         record = await uow.matches.get(match_id)
@@ -260,13 +277,23 @@ async def open_space(
             if fresh is not None and fresh.space is None:
                 fresh.space = space
                 await uow.matches.save(fresh)
-    await port.send(space.conversation, Text(introduction(program, record, people)))
+    intro = message(
+        record.program_state_id,
+        space.conversation,
+        Text(introduction(program, record, people)),
+        introduction_key(match_id),
+        now,
+        match_id=match_id,
+    )
     async with store.transaction() as uow:
         fresh = await uow.matches.get(match_id)
         if fresh is not None and fresh.introduced_at is None:
             fresh.introduced_at = now
             await uow.matches.save(fresh)
+            await plan_messages(uow.reminders, [intro])
             await plan_match_start(uow, program, fresh, now)
+    if outbox is not None:
+        await outbox.flush([intro.idempotency_key])
     return True
 
 
@@ -297,9 +324,12 @@ class Rounds:
         ports: Mapping[str, ChatPort],
         clock: Clock,
         executor: Executor | None = None,
+        *,
+        outbox: Outbox | None = None,
     ) -> None:
         self.store, self.ports, self.clock = store, ports, clock
         self.executor = executor
+        self.outbox = outbox or Outbox()
 
     async def preview(self, program: Program, state_id: int, command: str) -> str:
         """The proposed round, for a coordinator who types `command` on their platform."""
@@ -333,7 +363,12 @@ class Rounds:
                 program, pool, result, command
             )
         async with self.store.transaction() as uow:
-            records = await record_round(uow, program, state_id, self.clock.now(), result)
+            now = self.clock.now()
+            records = await record_round(uow, program, state_id, now, result)
+            round_id = str(records[0].cycle_id) if records else f"{now:%Y%m%d%H%M%S}"
+            notes = await plan_messages(
+                uow.reminders, self._unmatched_notes(program, state_id, pool, result, round_id, now)
+            )
         total = len(records)
         if progress:
             await progress.show(f"⏳ Opening private spaces: 0/{total}")
@@ -341,32 +376,48 @@ class Rounds:
             await self.open_space(program, record.key)
             if progress and (done == total or done % 10 == 0):
                 await progress.show(f"⏳ Opening private spaces: {done}/{total}")
-        for person in result.unmatched:
-            participant = pool.people.get(person.id)
-            if participant is not None:
-                await self._tell(
-                    participant,
-                    f"The *{program.name}* matching round has run, and you weren't matched this "
-                    f"time. {person.reason} You stay on the waiting list for the next round; "
-                    f"`{command_on(self.ports, participant.user.platform)} profile` lets you "
-                    "review your answers.",
-                )
+        await self.outbox.flush(notes)
         return (
             f"✅ Round committed: {plural(total, 'match', 'matches')}, each with a private space "
             f"and an introduction; {plural(len(result.unmatched), 'person', 'people')} told why "
             "they weren't matched."
         )
 
-    async def open_space(self, program: Program, match_id: int) -> None:
-        await open_space(self.store, self.ports, program, match_id, self.clock.now())
-
-    async def _tell(self, participant: Participant, text: str) -> None:
-        try:
-            await self.ports[participant.user.platform].send(
-                Conversation.dm(participant.user), Text(text)
+    def _unmatched_notes(
+        self,
+        program: Program,
+        state_id: int,
+        pool: Pool,
+        result: MatchResult,
+        round_id: str,
+        now: datetime,
+    ) -> list[Reminder]:
+        """A note to each person left out, saying why (outbox rows, keyed per round)."""
+        notes = []
+        for person in result.unmatched:
+            participant = pool.people.get(person.id)
+            if participant is None:
+                continue
+            command = command_on(self.ports, participant.user.platform)
+            text = (
+                f"The *{program.name}* matching round has run, and you weren't matched this "
+                f"time. {person.reason} You stay on the waiting list for the next round; "
+                f"`{command} profile` lets you review your answers."
             )
-        except Exception:  # one unreachable person must not stop the round
-            log.warning("could not tell participant %s", participant.id, exc_info=True)
+            notes.append(
+                message(
+                    state_id,
+                    Conversation.dm(participant.user),
+                    Text(text),
+                    f"unmatched:{state_id}:{round_id}:{participant.key}",
+                    now,
+                    participant_id=participant.key,
+                )
+            )
+        return notes
+
+    async def open_space(self, program: Program, match_id: int) -> None:
+        await open_space(self.store, self.ports, program, match_id, self.clock.now(), self.outbox)
 
 
 __all__ = [

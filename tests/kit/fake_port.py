@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from core.content import Content, Form
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
-from core.ports import Capabilities, MessageRef, UserInfo
+from core.ports import Capabilities, MessageRef, Unreachable, UserInfo
 
 
 @dataclass
@@ -29,6 +29,8 @@ class FakeChat:
     spaces: list[SpaceRef] = field(default_factory=list)
     fail_after_create: int = 0  # the next N create_space calls "crash" after creating
     fail_space_sends: int = 0  # the next N messages into a space fail
+    unreachable: dict[str, str] = field(default_factory=dict)  # user id -> why DMs fail
+    attempts: list[str | None] = field(default_factory=list)  # every send's idempotency key
 
     @property
     def platform(self) -> str:
@@ -41,8 +43,12 @@ class FakeChat:
     async def send(
         self, to: Conversation, content: Content, *, idempotency_key: str | None = None
     ) -> MessageRef:
+        self.attempts.append(idempotency_key)
         if idempotency_key is not None and idempotency_key in self.keys:
             return self.keys[idempotency_key]
+        if to.kind is ConversationKind.DM and to.id in self.unreachable:
+            user = PlatformUser(to.platform, to.workspace_id, to.id)
+            raise Unreachable(user, self.unreachable[to.id])
         if to.kind is ConversationKind.SPACE and self.fail_space_sends:
             self.fail_space_sends -= 1
             raise ConnectionError("platform unavailable")

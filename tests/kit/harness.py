@@ -51,6 +51,7 @@ class Harness:
             concurrency=1,
             batch=10,
         )
+        bot.outbox.attach(self.dispatcher.deliver_now)
 
     def user(self, name: str) -> PlatformUser:
         return PlatformUser(self.port.platform, self.workspace, name)

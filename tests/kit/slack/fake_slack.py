@@ -81,6 +81,7 @@ class FakeSlack:
         self.trigger_ttl = 3.0
         self.rate_limited: Counter[str] = Counter()
         self.missing_scopes: set[str] = set()
+        self.no_dm: dict[str, str] = {}  # user id -> the error Slack gives for a DM to them
         self._triggers: dict[str, float] = {}
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
@@ -219,6 +220,8 @@ class FakeSlack:
         return {"user": {"id": params["user"], "tz": "Europe/Berlin", **user}}
 
     def _channel(self, channel: str) -> str:
+        if channel in self.no_dm:
+            raise SlackError(self.no_dm[channel])
         if channel.startswith("U"):
             return "D" + channel[1:]
         if channel.startswith("D"):
