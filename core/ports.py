@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from core.content import Choice, Content, Form, Prompt
+from core.content import Choice, Content, Prompt
 from core.domain import (
     CheckIn,
     Cycle,
@@ -103,10 +103,6 @@ class ChatPort(Protocol):
         ...
 
     async def update(self, message: MessageRef, content: Content) -> None: ...
-
-    async def open_form(self, interaction: str, form: Form) -> None:
-        """Open a form (modal) in reply to the interaction that carried `interaction`."""
-        ...
 
     async def create_space(
         self, workspace_id: str, name: str, topic: str, members: Sequence[PlatformUser]

@@ -29,7 +29,7 @@ from adapters.shell.runner import LineReader, interact, play
 from core.adapter import AdapterServices
 from core.clock import ManualClock
 from core.commands import split_command
-from core.content import Content, File, Form, as_text
+from core.content import Content, File, as_text
 from core.durations import InvalidDuration, describe_duration, parse_duration
 from core.events import CommandInvoked, Event, TextReceived
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
@@ -182,9 +182,6 @@ class ShellAdapter:
 
     async def update(self, message: MessageRef, content: Content) -> None:
         self._show(message.conversation, content, updated=True)
-
-    async def open_form(self, interaction: str, form: Form) -> None:
-        self._write(render(as_text(form)))
 
     async def create_space(
         self, workspace_id: str, name: str, topic: str, members: Sequence[PlatformUser]

@@ -168,11 +168,6 @@ class SlackPort:
             found = self._clients[team_id] = self.new_client(token)
         return found
 
-    def forget_workspace(self, team_id: str) -> None:
-        """Drop a cached client (after an uninstall or a token rotation)."""
-        self._clients.pop(team_id, None)
-        self._bot_users.pop(team_id, None)
-
     async def bot_user_id(self, team_id: str) -> str:
         found = self._bot_users.get(team_id)
         if found is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from core.content import Content, Form
+from core.content import Content
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
 from core.ports import Capabilities, MessageRef, Unreachable, UserInfo
 
@@ -25,7 +25,6 @@ class FakeChat:
     members: dict[str, list[str]] = field(default_factory=dict)
     keys: dict[str, MessageRef] = field(default_factory=dict)
     archived: list[SpaceRef] = field(default_factory=list)
-    forms: list[tuple[str, Form]] = field(default_factory=list)
     spaces: list[SpaceRef] = field(default_factory=list)
     fail_after_create: int = 0  # the next N create_space calls "crash" after creating
     fail_space_sends: int = 0  # the next N messages into a space fail
@@ -60,9 +59,6 @@ class FakeChat:
 
     async def update(self, message: MessageRef, content: Content) -> None:
         self.sent.append((message.conversation, content))
-
-    async def open_form(self, interaction: str, form: Form) -> None:
-        self.forms.append((interaction, form))
 
     async def create_space(
         self, workspace_id: str, name: str, topic: str, members: Sequence[PlatformUser]

@@ -35,10 +35,6 @@ class PortUnderTest:
     members: Callable[[SpaceRef], set[str]]
     """User ids in the space, the bot itself left out."""
     archived: Callable[[SpaceRef], bool]
-    interaction: Callable[[PlatformUser], str]
-    """A fresh interaction token of `user`, as the platform's click or command would carry."""
-    forms: Callable[[PlatformUser], list[str]]
-    """Forms shown to the person (modals or their text), as text."""
 
 
 def three(user: Callable[[str], PlatformUser], ana: str, ben: str, cora: str) -> People:
@@ -59,8 +55,6 @@ async def fake_chat_port() -> AsyncIterator[PortUnderTest]:
         shown,
         lambda space: set(port.members.get(space.space_id, [])),
         lambda space: space in port.archived,
-        lambda user: f"interaction-of-{user.user_id}",
-        lambda user: [as_text(form) for _, form in port.forms],
     )
 
 
@@ -85,8 +79,6 @@ async def shell_port() -> AsyncIterator[PortUnderTest]:
         lambda where: shell_shown(lines, where),
         lambda space: set(shell.state.rooms[space.space_id].members),
         lambda space: shell.state.rooms[space.space_id].archived,
-        lambda user: f"shell-{user.user_id}",
-        lambda user: list(lines),  # the shell prints a form's text where everyone types
     )
 
 
@@ -112,9 +104,6 @@ async def slack_port() -> AsyncIterator[PortUnderTest]:
         channel = slack_channel(where)
         return [slack_text(m) for (ch, _), m in fake.messages.items() if ch == channel]
 
-    def forms(user: PlatformUser) -> list[str]:
-        return [json.dumps(view) for view in fake.views.values()]
-
     try:
         yield PortUnderTest(
             port,
@@ -123,8 +112,6 @@ async def slack_port() -> AsyncIterator[PortUnderTest]:
             shown,
             lambda space: fake.channels[space.space_id].members - {BOT_USER},
             lambda space: fake.channels[space.space_id].archived,
-            lambda user: f"{TEAM}|{fake.trigger()}",
-            forms,
         )
     finally:
         await port.close()

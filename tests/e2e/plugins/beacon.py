@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.adapter import AdapterServices
-from core.content import Content, Form
+from core.content import Content
 from core.identity import Conversation, PlatformUser, SpaceRef
 from core.ports import Capabilities, ChatPort, MessageRef, UserInfo
 
@@ -33,9 +33,6 @@ class BeaconPort:
         raise NotImplementedError("the beacon has nobody to talk to")
 
     async def update(self, message: MessageRef, content: Content) -> None:
-        raise NotImplementedError
-
-    async def open_form(self, interaction: str, form: Form) -> None:
         raise NotImplementedError
 
     async def create_space(
