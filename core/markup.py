@@ -35,8 +35,9 @@ _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 MARKUP_CHARS = "*_`[]\\•"
 # embeddings, overrides (U+202A–U+202E) and isolates (U+2066–U+2069): they reorder what follows
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-# zero-width space, non-joiner, joiner, word joiner, BOM: invisible, so they hide or disguise text
-_ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
+# zero-width space, word joiner, BOM: invisible, so they hide or disguise text; the zero-width
+# (non-)joiners too, unless they shape what is around them (`neutralise`)
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff]")
 ZWNJ, ZWJ = "\u200c", "\u200d"
 _VIRAMA = 9  # canonical combining class: Indic scripts use ZWJ/ZWNJ after it to pick a form
 _EMOJI_TAIL = re.compile("[\ufe0f\U0001f3fb-\U0001f3ff]")  # emoji presentation, skin tones
@@ -81,7 +82,7 @@ Block = Line | CodeBlock
 
 def literal(text: str, *, limit: int = 1000) -> str:
     """Mark text a person typed: shown verbatim, never markup, at most `limit` characters."""
-    cleaned = neutralise(_CONTROL.sub("", _RESERVED.sub("", text)))[:limit]
+    cleaned = neutralise(_CONTROL.sub("", _RESERVED.sub("", text))[:limit])
     return f"{LITERAL_OPEN}{cleaned}{LITERAL_CLOSE}"
 
 
@@ -93,12 +94,12 @@ def neutralise(text: str) -> str:
     something: ZWJ inside an emoji sequence (👩‍💻) or after a virama, and ZWNJ after a virama or
     between Arabic-script letters (Persian `می‌خواهم`), so people's names and words stay theirs.
     """
-    text = BIDI_CONTROLS.sub("", text)
-    if not _ZERO_WIDTH.search(text):
+    text = _INVISIBLE.sub("", BIDI_CONTROLS.sub("", text))
+    if ZWJ not in text and ZWNJ not in text:
         return text
     kept: list[str] = []
     for index, char in enumerate(text):
-        if _ZERO_WIDTH.fullmatch(char):
+        if char in (ZWJ, ZWNJ):
             before = kept[-1] if kept else ""
             after = text[index + 1] if index + 1 < len(text) else ""
             if not _meaningful_joiner(char, before, after):
@@ -109,10 +110,10 @@ def neutralise(text: str) -> str:
 
 def _meaningful_joiner(char: str, before: str, after: str) -> bool:
     """Whether a ZWJ/ZWNJ between `before` and `after` changes how the text looks."""
-    if not before or not after or char not in (ZWJ, ZWNJ):
+    if not before or not after or unicodedata.category(after) == "Cf":
         return False
-    if unicodedata.combining(before) == _VIRAMA:
-        return True
+    if unicodedata.combining(before) == _VIRAMA:  # a conjunct's form: the next consonant
+        return unicodedata.category(after).startswith("L") and _script(after) == _script(before)
     if char == ZWJ:
         return (_pictographic(before) or bool(_EMOJI_TAIL.fullmatch(before))) and _pictographic(
             after
@@ -123,6 +124,11 @@ def _meaningful_joiner(char: str, before: str, after: str) -> bool:
 def _pictographic(char: str) -> bool:
     """A symbol that can take part in an emoji ZWJ sequence (👩, 💻, ♀, ⚕, 🔥, …)."""
     return ord(char) >= 0x2000 and unicodedata.category(char) == "So"
+
+
+def _script(char: str) -> str:
+    """The script a character's Unicode name starts with (`DEVANAGARI SIGN VIRAMA`)."""
+    return unicodedata.name(char, "").partition(" ")[0]
 
 
 def _arabic_letter(char: str) -> bool:
