@@ -89,10 +89,10 @@ def literal(text: str, *, limit: int = 1000) -> str:
 def neutralise(text: str) -> str:
     """Text a person typed without what could reorder or hide text when others read it.
 
-    Bidirectional embeddings, overrides and isolates are removed (`‮` would show the rest of
+    Bidirectional embeddings, overrides and isolates are removed (U+202E would show the rest of
     a message backwards), and so are zero-width characters — except a joiner that means
     something: ZWJ inside an emoji sequence (👩‍💻) or after a virama, and ZWNJ after a virama or
-    between Arabic-script letters (Persian `می‌خواهم`), so people's names and words stay theirs.
+    between Arabic-script letters (Persian spelling), so people's names and words stay theirs.
     """
     text = _INVISIBLE.sub("", BIDI_CONTROLS.sub("", text))
     if ZWJ not in text and ZWNJ not in text:

@@ -64,7 +64,7 @@ def shown(text: str) -> str:
 def test_bidi_controls_in_typed_text_are_dropped(
     render: Callable[[str], list[str]], control: str
 ) -> None:
-    # "invoice‮fdp.exe" would read "invoiceexe.pdf": the name must show as typed, in order
+    # "invoice" U+202E "fdp.exe" reads "invoiceexe.pdf": the name must show as typed, in order
     goal = literal(f"invoice{control}fdp.exe")
     for out in render(f"Goal of Ana: {goal} — well done"):
         assert control not in out
