@@ -104,7 +104,8 @@ def run_command(
     from bot.runtime import run
 
     settings = _settings({"MENTORBOT_ADAPTERS": adapters} if adapters else None)
-    configure_logging(settings.log_level, settings.log_format, settings.secret_values())
+    secrets = settings.secret_values()
+    configure_logging(settings.log_level, settings.log_format, secrets, file=settings.log_file)
     raise typer.Exit(_run_async(lambda: run(settings)))
 
 

@@ -1,5 +1,7 @@
 """Logging: readable lines by default, one JSON object per line with MENTORBOT_LOG_FORMAT=json.
 
+Logs go to stderr, or to MENTORBOT_LOG_FILE; stdout is the shell's conversation alone.
+
 Nothing logs answer text or message content; as a second line of defence a filter replaces any
 configured secret value that still reaches a record.
 """
@@ -10,6 +12,7 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 REDACTED = "[redacted]"
 
@@ -44,10 +47,23 @@ class RedactSecrets(logging.Filter):
 
 
 def configure_logging(
-    level: str, fmt: str, secrets: Sequence[str] = (), stream: object = None
+    level: str,
+    fmt: str,
+    secrets: Sequence[str] = (),
+    stream: object = None,
+    *,
+    file: Path | None = None,
 ) -> logging.Handler:
-    """Install one handler on the root logger (replacing earlier ones) and return it."""
-    handler = logging.StreamHandler(stream)  # type: ignore[arg-type]
+    """Install one handler on the root logger (replacing earlier ones) and return it.
+
+    Logs go to `file` (appended) when given, else to `stream` (stderr by default) — never to
+    stdout, which is the shell's conversation.
+    """
+    handler: logging.Handler
+    if file is not None:
+        handler = logging.FileHandler(file, encoding="utf-8")
+    else:
+        handler = logging.StreamHandler(stream)  # type: ignore[arg-type]
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:

@@ -27,7 +27,9 @@ class Settings(BaseSettings):
         default_factory=dict, validation_alias="MENTORBOT_EXTRA_ADAPTERS"
     )
     clock: Literal["system", "manual"] = Field("system", validation_alias="MENTORBOT_CLOCK")
-    log_level: str = Field("INFO", validation_alias="MENTORBOT_LOG_LEVEL")
+    # empty: INFO, but WARNING when the shell runs and logs share its terminal (`_log_level`)
+    log_level: str = Field("", validation_alias="MENTORBOT_LOG_LEVEL")
+    log_file: Path | None = Field(None, validation_alias="MENTORBOT_LOG_FILE")
     log_format: Literal["console", "json"] = Field(
         "console", validation_alias="MENTORBOT_LOG_FORMAT"
     )
@@ -98,10 +100,25 @@ class Settings(BaseSettings):
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
-        level = value.upper()
-        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        level = value.strip().upper()
+        if level not in ("", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise ValueError("use DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
+
+    @field_validator("log_file", mode="before")
+    @classmethod
+    def _no_file(cls, value: object) -> object:
+        """`MENTORBOT_LOG_FILE=` (as in `.env.example`) means stderr, not a file named ``."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _log_level(self) -> Settings:
+        """No level set: INFO, or WARNING when the shell's conversation shares the terminal
+        with the logs (stderr) — a log file takes INFO without getting in anyone's way."""
+        if not self.log_level:
+            in_terminal = "shell" in self.selected_adapters() and self.log_file is None
+            self.log_level = "WARNING" if in_terminal else "INFO"
+        return self
 
     def selected_adapters(self) -> list[str]:
         """MENTORBOT_ADAPTERS, else every platform whose credentials are set, else the shell."""

@@ -8,6 +8,7 @@ Core's texts are strings in one small markup that no platform speaks as-is:
 * `mention(user)` refers to a person (a `PlatformUser`, never platform syntax);
 * `literal(text)` wraps text a person typed: it is never read as markup, and each adapter
   escapes it the way its platform needs (and defuses `@everyone` and friends there).
+  `literal` also drops what could reorder or hide text for others (`neutralise`).
 
 `mention` and `literal` use characters from Unicode's private use area as delimiters; `literal`
 removes them from what it wraps, so a person cannot forge one. Adapters call `parse()` and
@@ -17,6 +18,7 @@ render the blocks; nothing here knows any platform.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -31,6 +33,14 @@ _RESERVED = re.compile("[\ue000-\ue004]")
 _MENTION = re.compile(f"{MENTION_OPEN}([^{MENTION_CLOSE}]*){MENTION_CLOSE}")
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 MARKUP_CHARS = "*_`[]\\•"
+# embeddings, overrides (U+202A–U+202E) and isolates (U+2066–U+2069): they reorder what follows
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# zero-width space, word joiner, BOM: invisible, so they hide or disguise text; the zero-width
+# (non-)joiners too, unless they shape what is around them (`neutralise`)
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff]")
+ZWNJ, ZWJ = "\u200c", "\u200d"
+_VIRAMA = 9  # canonical combining class: Indic scripts use ZWJ/ZWNJ after it to pick a form
+_EMOJI_TAIL = re.compile("[\ufe0f\U0001f3fb-\U0001f3ff]")  # emoji presentation, skin tones
 
 
 class Kind(StrEnum):
@@ -72,13 +82,65 @@ Block = Line | CodeBlock
 
 def literal(text: str, *, limit: int = 1000) -> str:
     """Mark text a person typed: shown verbatim, never markup, at most `limit` characters."""
-    cleaned = _CONTROL.sub("", _RESERVED.sub("", text))[:limit]
+    cleaned = neutralise(_CONTROL.sub("", _RESERVED.sub("", text))[:limit])
     return f"{LITERAL_OPEN}{cleaned}{LITERAL_CLOSE}"
+
+
+def neutralise(text: str) -> str:
+    """Text a person typed without what could reorder or hide text when others read it.
+
+    Bidirectional embeddings, overrides and isolates are removed (U+202E would show the rest of
+    a message backwards), and so are zero-width characters — except a joiner that means
+    something: ZWJ inside an emoji sequence (👩‍💻) or after a virama, and ZWNJ after a virama or
+    between Arabic-script letters (Persian spelling), so people's names and words stay theirs.
+    """
+    text = _INVISIBLE.sub("", BIDI_CONTROLS.sub("", text))
+    if ZWJ not in text and ZWNJ not in text:
+        return text
+    kept: list[str] = []
+    for index, char in enumerate(text):
+        if char in (ZWJ, ZWNJ):
+            before = kept[-1] if kept else ""
+            after = text[index + 1] if index + 1 < len(text) else ""
+            if not _meaningful_joiner(char, before, after):
+                continue
+        kept.append(char)
+    return "".join(kept)
+
+
+def _meaningful_joiner(char: str, before: str, after: str) -> bool:
+    """Whether a ZWJ/ZWNJ between `before` and `after` changes how the text looks."""
+    if not before or not after or unicodedata.category(after) == "Cf":
+        return False
+    if unicodedata.combining(before) == _VIRAMA:  # a conjunct's form: the next consonant
+        return unicodedata.category(after).startswith("L") and _script(after) == _script(before)
+    if char == ZWJ:
+        return (_pictographic(before) or bool(_EMOJI_TAIL.fullmatch(before))) and _pictographic(
+            after
+        )
+    return _arabic_letter(before) and _arabic_letter(after)
+
+
+def _pictographic(char: str) -> bool:
+    """A symbol that can take part in an emoji ZWJ sequence (👩, 💻, ♀, ⚕, 🔥, …)."""
+    return ord(char) >= 0x2000 and unicodedata.category(char) == "So"
+
+
+def _script(char: str) -> str:
+    """The script a character's Unicode name starts with (`DEVANAGARI SIGN VIRAMA`)."""
+    return unicodedata.name(char, "").partition(" ")[0]
+
+
+def _arabic_letter(char: str) -> bool:
+    """A letter of the Arabic script (Arabic, Persian, Urdu, …), where ZWNJ is spelling."""
+    code = ord(char)
+    arabic = 0x0600 <= code <= 0x06FF or 0x0750 <= code <= 0x077F or 0x08A0 <= code <= 0x08FF
+    return arabic and unicodedata.category(char).startswith("L")
 
 
 def mention(user: PlatformUser, fallback: str = "") -> str:
     """A reference to a person; adapters render their platform's mention (or `fallback`)."""
-    parts = (user.platform, user.workspace_id, user.user_id, fallback)
+    parts = (user.platform, user.workspace_id, user.user_id, neutralise(fallback))
     clean = [_CONTROL.sub("", _RESERVED.sub("", part)).replace("\n", " ") for part in parts]
     return f"{MENTION_OPEN}{_SEP.join(clean)}{MENTION_CLOSE}"
 

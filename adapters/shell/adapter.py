@@ -2,10 +2,10 @@
 
 Modelled on the console back-ends of chat-bot frameworks. Lines starting with the command
 (`/mentor …`) are commands; `/as`, `/dm`, `/room`, `/users`, `/advance`, `/quit` and `/help`
-are meta-commands of the shell itself; anything else goes to mentorbot as typed text, which
-answers the conversation's latest question (core finds it in its prompt registry, so this works
-after a restart too). Works with piped stdin, echoing every line so the transcript reads
-like a chat.
+are meta-commands of the shell itself (another `/word` is answered by the shell as unknown);
+anything else goes to mentorbot as typed text, which answers the conversation's latest question
+(core finds it in its prompt registry, so this works after a restart too). Works with piped
+stdin, echoing every line so the transcript reads like a chat.
 
 Private replies (personal data) are shown in the person's DM view, never in the room they typed
 in; files are written under `files_dir` and shown by their path.
@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ META_HELP = """Shell commands:
   /advance <time>   move the clock forward (e.g. 2d, 14d, 3h) and fire what is due
   /quit             leave the shell
 Everything starting with {command} is a mentorbot command; try `{command} help`."""
+UNKNOWN_META = "  I don't know the shell command {word} — /help lists them."
+_SHELL_WORD = re.compile(r"/[^\s/]+")  # `/foo`; `/usr/local` is text (an answer, say)
 NO_MANUAL_CLOCK = (
     "  /advance needs the demo clock: it runs in `mentorbot demo`, or with "
     "MENTORBOT_CLOCK=manual (this bot follows the real time)."
@@ -245,6 +248,9 @@ class ShellAdapter:
         }
         if word in handlers:
             await handlers[word](rest.strip())
+            return True
+        if _SHELL_WORD.fullmatch(word) and split_command(text, self._command) is None:
+            self._write(UNKNOWN_META.format(word=meta[0]))  # a typo, not an answer for the bot
             return True
         await self._dispatch(text)
         return True

@@ -23,6 +23,7 @@ from core.markup import (
     escape,
     literal,
     mention,
+    neutralise,
     parse,
     plain,
     unmark,
@@ -56,8 +57,9 @@ hostile_text = st.one_of(
 
 
 def typed(text: str) -> str:
-    """What `literal` keeps of a person's text (control characters go, newlines stay)."""
-    return re.sub(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\ue000-\ue004]", "", text)
+    """What `literal` keeps of a person's text (control characters go, newlines stay, and so
+    does nothing that reorders or hides text: tested in `test_invisible_text.py`)."""
+    return neutralise(re.sub(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\ue000-\ue004]", "", text))
 
 
 def sample(who: str) -> str:
