@@ -9,7 +9,6 @@ identity map, so the session is flushed before and emptied after (as `delete` do
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -41,8 +40,10 @@ def _same(a: Any, b: Any) -> bool:
     """Equal as stored JSON: 1, 1.0 and True differ; lists and mappings compare deeply."""
     if type(a) is not type(b):
         return False
-    if isinstance(a, list | dict):
-        return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     return bool(a == b)
 
 
@@ -68,24 +69,24 @@ async def enrol_many(session: AsyncSession, people: Sequence[Participant]) -> En
     # One JSON round trip for every answer: detaches them and rejects what JSON cannot hold.
     answers: list[dict[str, Any]] = json_copy([dict(p.answers) for p in people], "answers")
     await session.flush()
-    found: dict[str, Any] = {}
-    for chunk in _chunks([p.user.user_id for p in people]):
-        rows = await session.execute(
-            select(
-                PARTICIPANT.c.id,
-                PARTICIPANT.c.user_id,
-                PARTICIPANT.c.roles,
-                PARTICIPANT.c.status,
-                PARTICIPANT.c.capacity,
-                PARTICIPANT.c.paused_until,
-            ).where(
-                PARTICIPANT.c.program_state_id == state_id,
-                PARTICIPANT.c.platform == platform,
-                PARTICIPANT.c.workspace_id == workspace,
-                PARTICIPANT.c.user_id.in_(chunk),
-            )
+    # The whole program's people in this workspace in one query, not `IN` lists: on a table
+    # whose statistics are stale (right after a first import) PostgreSQL scans it per list.
+    rows = await session.execute(
+        select(
+            PARTICIPANT.c.id,
+            PARTICIPANT.c.user_id,
+            PARTICIPANT.c.roles,
+            PARTICIPANT.c.status,
+            PARTICIPANT.c.capacity,
+            PARTICIPANT.c.paused_until,
+        ).where(
+            PARTICIPANT.c.program_state_id == state_id,
+            PARTICIPANT.c.platform == platform,
+            PARTICIPANT.c.workspace_id == workspace,
         )
-        found.update((row.user_id, row) for row in rows)
+    )
+    wanted = {p.user.user_id for p in people}
+    found = {row.user_id: row for row in rows if row.user_id in wanted}
 
     ids: dict[str, int] = {}
     changed: list[dict[str, Any]] = []
@@ -126,8 +127,9 @@ async def enrol_many(session: AsyncSession, people: Sequence[Participant]) -> En
         ids.update((user_id, pid) for pid, user_id in result)
     await _write_answers(
         session,
-        [(ids[p.user.user_id], wanted) for p, wanted in zip(people, answers, strict=True)],
-        known=[ids[user] for user in found],
+        [(ids[p.user.user_id], given) for p, given in zip(people, answers, strict=True)],
+        known={ids[user] for user in found},
+        where=(state_id, platform, workspace),
     )
     session.expunge_all()
     return Enrolled(
@@ -137,18 +139,29 @@ async def enrol_many(session: AsyncSession, people: Sequence[Participant]) -> En
 
 
 async def _write_answers(
-    session: AsyncSession, wanted: list[tuple[int, dict[str, Any]]], known: list[int]
+    session: AsyncSession,
+    wanted: list[tuple[int, dict[str, Any]]],
+    known: set[int],
+    where: tuple[int, str, str],
 ) -> None:
-    """Make everyone's answers exactly `wanted`; `known` are the people who may have some."""
+    """Make everyone's answers exactly `wanted`; `known` are the people who may have some,
+    `where` their program state, platform and workspace (one query reads all their answers)."""
     stored: dict[int, dict[str, tuple[int, Any]]] = {pid: {} for pid in known}
-    for chunk in _chunks(known):
+    if known:
+        state_id, platform, workspace = where
         rows = await session.execute(
             select(ANSWER.c.id, ANSWER.c.participant_id, ANSWER.c.question_id, ANSWER.c.value)
-            .where(ANSWER.c.participant_id.in_(chunk))
+            .join(PARTICIPANT, PARTICIPANT.c.id == ANSWER.c.participant_id)
+            .where(
+                PARTICIPANT.c.program_state_id == state_id,
+                PARTICIPANT.c.platform == platform,
+                PARTICIPANT.c.workspace_id == workspace,
+            )
             .order_by(ANSWER.c.id)
         )
         for answer_id, pid, question_id, value in rows:
-            stored[pid][question_id] = (answer_id, value)
+            if pid in stored:
+                stored[pid][question_id] = (answer_id, value)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     stale: list[int] = []
@@ -166,7 +179,9 @@ async def _write_answers(
     if updates:
         await session.execute(update(ANSWER).where(ANSWER.c.id == bindparam("b_id")), updates)
     if inserts:
-        await session.execute(insert(ANSWER), inserts)
+        # RETURNING makes SQLAlchemy send multi-row VALUES pages ("insertmanyvalues") on every
+        # driver; asyncpg's plain executemany is several times slower for this many rows.
+        await session.execute(insert(ANSWER).returning(ANSWER.c.id), inserts)
 
 
 async def add_matches(session: AsyncSession, matches: Sequence[MatchRecord]) -> int:
@@ -207,7 +222,7 @@ async def add_matches(session: AsyncSession, matches: Sequence[MatchRecord]) -> 
     )
     match_ids = {key: match_id for match_id, key in result}
     await session.execute(
-        insert(MEMBER),
+        insert(MEMBER).returning(MEMBER.c.match_id),
         [
             {
                 "match_id": match_ids[key],

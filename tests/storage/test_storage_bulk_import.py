@@ -169,3 +169,20 @@ async def test_enrol_many_rejects_people_it_cannot_place(store: SqlStore) -> Non
         with pytest.raises(ValueError, match="one workspace"):
             await uow.participants.enrol_many([one, other])
         assert (await uow.participants.enrol_many([])).created == 0
+
+
+async def test_enrol_many_tells_1_from_true_and_1_0(store: SqlStore) -> None:
+    """Changed answers are found by stored JSON, not `==` (for which 1 == 1.0 == True)."""
+    async with store.transaction() as uow:
+        workspace = await uow.workspaces.ensure("shell", "w")
+        state = await uow.programs.ensure(workspace, "mentoring")
+        person = Participant(
+            state.id, PlatformUser("shell", "w", "a"), "a", NOW, answers={"n": 1, "l": [1]}
+        )
+        await uow.participants.enrol_many([person])
+        person.answers = {"n": True, "l": [1.0]}
+        await uow.participants.enrol_many([person])
+        found = await uow.participants.find(state.id, person.user)
+    assert found is not None
+    assert found.answers["n"] is True
+    assert type(found.answers["l"][0]) is float
