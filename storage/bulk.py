@@ -9,10 +9,11 @@ identity map, so the session is flushed before and emptied after (as `delete` do
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain import Enrolled, MatchRecord, Participant, ParticipantStatus
@@ -179,9 +180,30 @@ async def _write_answers(
     if updates:
         await session.execute(update(ANSWER).where(ANSWER.c.id == bindparam("b_id")), updates)
     if inserts:
-        # RETURNING makes SQLAlchemy send multi-row VALUES pages ("insertmanyvalues") on every
-        # driver; asyncpg's plain executemany is several times slower for this many rows.
-        await session.execute(insert(ANSWER).returning(ANSWER.c.id), inserts)
+        await _insert_answers(session, inserts)
+
+
+async def _insert_answers(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement, three arrays: PostgreSQL unpacks them server-side. The values are
+        # serialized as SQLAlchemy's JSON type does it (`json.dumps`), so the text stored is
+        # the same either way.
+        await session.execute(
+            text(
+                "INSERT INTO answer (participant_id, question_id, value) "
+                "SELECT p, q, CAST(v AS json) FROM unnest("
+                "CAST(:p AS integer[]), CAST(:q AS varchar[]), CAST(:v AS text[])) AS t(p, q, v)"
+            ),
+            {
+                "p": [row["participant_id"] for row in rows],
+                "q": [row["question_id"] for row in rows],
+                "v": [json.dumps(row["value"]) for row in rows],
+            },
+        )
+        return
+    # RETURNING makes SQLAlchemy send multi-row VALUES pages ("insertmanyvalues"); plain
+    # executemany is slower for this many rows.
+    await session.execute(insert(ANSWER).returning(ANSWER.c.id), rows)
 
 
 async def add_matches(session: AsyncSession, matches: Sequence[MatchRecord]) -> int:

@@ -186,3 +186,31 @@ async def test_enrol_many_tells_1_from_true_and_1_0(store: SqlStore) -> None:
     assert found is not None
     assert found.answers["n"] is True
     assert type(found.answers["l"][0]) is float
+
+
+async def test_bulk_answers_are_stored_as_the_one_by_one_path_stores_them(
+    store: SqlStore,
+) -> None:
+    """The JSON text in the database is the same whichever path wrote it."""
+    answers = {"l": ["a", "é"], "n": 1.5, "t": True, "none": None, "s": 'say "hi"'}
+    async with store.transaction() as uow:
+        workspace = await uow.workspaces.ensure("shell", "w")
+        state = await uow.programs.ensure(workspace, "mentoring")
+        one = await uow.participants.add(
+            Participant(state.id, PlatformUser("shell", "w", "one"), "one", NOW, answers=answers)
+        )
+        bulk = await uow.participants.enrol_many(
+            [Participant(state.id, PlatformUser("shell", "w", "bulk"), "b", NOW, answers=answers)]
+        )
+        stored = {}
+        for pid in (one.key, next(iter(bulk.ids.values()))):
+            rows = await uow.session.execute(
+                text(
+                    "SELECT question_id, CAST(value AS TEXT) FROM answer WHERE participant_id = :p"
+                ),
+                {"p": pid},
+            )
+            stored[pid] = sorted(rows.all())
+    first, second = stored.values()
+    assert first == second
+    assert len(first) == len(answers)
