@@ -10,9 +10,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import matching, reminders, slack_ack
+from bench import matching, reminders, roster_import, slack_ack
 
-SUITES = {"matching": matching, "reminders": reminders, "slack_ack": slack_ack}
+SUITES = {
+    "matching": matching,
+    "reminders": reminders,
+    "roster_import": roster_import,
+    "slack_ack": slack_ack,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

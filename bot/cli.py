@@ -263,9 +263,15 @@ def match_command(
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
 ) -> None:
     """Match a roster offline and write matches, reasons and the optimality proof as JSON."""
+    import gc
+
     from bot.match_cli import run_match
 
-    raise typer.Exit(run_match(program, roster, out, show_progress=progress))
+    code = run_match(program, roster, out, show_progress=progress)
+    # The process ends here: freezing skips the interpreter's final collection over the roster,
+    # the result and the solver's objects (0.1-0.3 s at 10,000 x 2,000); the OS takes the memory.
+    gc.freeze()
+    raise typer.Exit(code)
 
 
 @roster_app.command("import")

@@ -75,6 +75,14 @@ class Participant:
         return " and ".join(sorted(r.value for r in self.roles)) or "no role yet"
 
 
+@dataclass(frozen=True, slots=True)
+class Enrolled:
+    """What `ParticipantRepository.enrol_many` did: everyone's id, and how many were new."""
+
+    ids: dict[PlatformUser, int]
+    created: int
+
+
 @dataclass(slots=True)
 class OnboardingSession:
     """Questionnaire progress, persisted after every answer so a restart resumes it."""

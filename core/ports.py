@@ -12,6 +12,7 @@ from core.content import Choice, Content, Prompt
 from core.domain import (
     CheckIn,
     Cycle,
+    Enrolled,
     Feedback,
     Goal,
     MatchRecord,
@@ -168,6 +169,16 @@ class ParticipantRepository(Protocol):
 
     async def list(self, program_state_id: int) -> list[Participant]: ...
 
+    async def enrol_many(self, people: Sequence[Participant]) -> Enrolled:
+        """Insert or update many people in a few statements (a roster import).
+
+        Someone already in the program (same program state and user) gets the given roles,
+        status, capacity, `paused_until` and exactly the given answers; their display name,
+        join and policy dates stay. Everyone else is inserted as given. Unchanged rows are not
+        written, so enrolling the same people twice changes nothing.
+        """
+        ...
+
 
 class OnboardingRepository(Protocol):
     async def get(self, participant_id: int) -> OnboardingSession | None: ...
@@ -210,6 +221,11 @@ class MatchRepository(Protocol):
 
     async def pairs(self, program_state_id: int) -> set[tuple[int, int]]:
         """(mentee id, mentor id) of every match the program ever formed: no repeat pairs."""
+        ...
+
+    async def add_many(self, matches: Sequence[MatchRecord]) -> int:
+        """Insert matches with their members in a few statements; keys already stored are
+        skipped. Returns how many were inserted."""
         ...
 
 

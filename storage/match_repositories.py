@@ -18,6 +18,7 @@ from core.domain import (
 )
 from core.identity import SpaceRef
 from core.programs.program import Role
+from storage.bulk import add_matches
 from storage.repositories import json_copy
 from storage.tables import (
     CycleRow,
@@ -102,6 +103,10 @@ class SqlMatchRepository:
         saved = await self.get(row.id or 0)
         assert saved is not None
         return saved
+
+    async def add_many(self, matches: Sequence[MatchRecord]) -> int:
+        """Insert many matches in a few statements (see `storage.bulk`); known keys are skipped."""
+        return await add_matches(self._session, matches)
 
     async def get(self, match_id: int) -> MatchRecord | None:
         row = await self._session.get(MatchRow, match_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.sql.dml import Insert
 
 from core.domain import (
+    Enrolled,
     OnboardingSession,
     OnboardingStep,
     Participant,
@@ -30,7 +31,7 @@ from core.domain import (
     ProgramState,
 )
 from core.identity import PlatformUser
-from core.programs.program import Role
+from storage.bulk import enrol_many
 from storage.tables import (
     AnswerRow,
     OnboardingSessionRow,
@@ -38,25 +39,9 @@ from storage.tables import (
     ProgramStateRow,
     WorkspaceRow,
 )
+from storage.values import json_copy, roles_from_text, roles_to_text
 
 PAGE = 250  # participants per page when loading a whole program
-
-
-def roles_to_text(roles: Iterable[Role]) -> str:
-    """`{MENTOR, MENTEE}` → `"mentee,mentor"`: sorted, so equal sets give equal text."""
-    return ",".join(sorted(Role(role).value for role in roles))
-
-
-def roles_from_text(text: str) -> frozenset[Role]:
-    return frozenset(Role(part) for part in text.split(",") if part)
-
-
-def json_copy(value: Any, what: str) -> Any:
-    """A deep copy through JSON: detaches the value and rejects what JSON cannot hold."""
-    try:
-        return json.loads(json.dumps(value, allow_nan=False))
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{what} is not storable as JSON: {error}") from None
 
 
 def _json_equal(a: Any, b: Any) -> bool:
@@ -311,6 +296,10 @@ class SqlParticipantRepository:
                 return people
             after = rows[-1].id
             await asyncio.sleep(0)
+
+    async def enrol_many(self, people: Sequence[Participant]) -> Enrolled:
+        """Insert or update many people in a few statements (see `storage.bulk`)."""
+        return await enrol_many(self._session, people)
 
     async def _answers_of(self, row: ParticipantRow) -> dict[str, Any]:
         result = await self._session.execute(

@@ -172,7 +172,15 @@ def encode_side(
         distinct, codes = np.unique(mask, axis=0, return_inverse=True)
         return Side(codes.reshape(-1).astype(np.int32), distinct, None)
     if question.kind is QuestionKind.TIMEZONE:
-        raw = [_offset_minutes(p.answers.get(question.id), at) for p in people]
+        # A roster has a few dozen distinct zones: look each one up once, not once per person.
+        offsets: dict[Any, float] = {}
+        raw = []
+        for person in people:
+            value = person.answers.get(question.id)
+            key = value if isinstance(value, str) else None
+            if key not in offsets:
+                offsets[key] = _offset_minutes(value, at)
+            raw.append(offsets[key])
     else:
         raw = [_raw_number(p.answers.get(question.id)) for p in people]
     numbers = np.asarray(raw, dtype=np.float64)

@@ -34,39 +34,38 @@ async def import_roster(
     workspace: str,
     now: datetime,
 ) -> ImportSummary:
-    created = updated = 0
+    """Enrol everyone in `roster` and record its history, all in one transaction.
+
+    The writes are bulk (`enrol_many`, `add_many`): a few statements for the whole roster,
+    not one per person and answer.
+    """
     async with store.transaction() as uow:
         workspace_id = await uow.workspaces.ensure(platform, workspace)
         state = await uow.programs.ensure(workspace_id, program.id)
-        ids: dict[str, int] = {}
-        for candidate in roster.candidates:
-            user = PlatformUser(platform, workspace, candidate.id)
-            person = await uow.participants.find(state.id, user)
-            fields = {
-                "roles": candidate.roles,
-                "answers": dict(candidate.answers),
-                "capacity": candidate.capacity if Role.MENTOR in candidate.roles else 0,
-                "status": ParticipantStatus.ACTIVE,
-                "paused_until": None,
-            }
-            if person is None:
-                person = await uow.participants.add(
-                    Participant(state.id, user, candidate.id, joined_at=now, **fields)
+        enrolled = await uow.participants.enrol_many(
+            [
+                Participant(
+                    state.id,
+                    PlatformUser(platform, workspace, candidate.id),
+                    candidate.id,
+                    joined_at=now,
+                    roles=candidate.roles,
+                    answers=dict(candidate.answers),
+                    capacity=candidate.capacity if Role.MENTOR in candidate.roles else 0,
+                    status=ParticipantStatus.ACTIVE,
+                    paused_until=None,
                 )
-                created += 1
-            else:
-                for name, value in fields.items():
-                    setattr(person, name, value)
-                await uow.participants.save(person)
-                updated += 1
-            ids[candidate.id] = person.key
+                for candidate in roster.candidates
+            ]
+        )
+        ids = {user.user_id: key for user, key in enrolled.ids.items()}
         pairs = sorted(roster.history)
         if pairs:
             cycle = await uow.cycles.current(state.id)
             if cycle is None:
                 cycle = await uow.cycles.add(Cycle(0, state.id, 0, now, now))
-            for mentee, mentor in pairs:
-                await uow.matches.add(
+            await uow.matches.add_many(
+                [
                     MatchRecord(
                         program_state_id=state.id,
                         cycle_id=cycle.id,
@@ -82,5 +81,8 @@ async def import_roster(
                         introduced_at=now,
                         ended_at=now,
                     )
-                )
-    return ImportSummary(created, updated, len(pairs))
+                    for mentee, mentor in pairs
+                ]
+            )
+    created = enrolled.created
+    return ImportSummary(created, len(roster.candidates) - created, len(pairs))

@@ -131,7 +131,8 @@ def validate_answer(question: Question, value: Any) -> AnswerValue:
             value = [value]
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise InvalidAnswer("Please pick from the options.")
-        unknown = [v for v in value if v not in question.option_values()]
+        options = question.option_values()
+        unknown = [v for v in value if v not in options]
         if unknown:
             raise InvalidAnswer(f"{unknown[0]!r} is not one of the options.")
         chosen = list(dict.fromkeys(value))
