@@ -406,9 +406,15 @@ def _where(loc: tuple[int | str, ...], raw: Any) -> str:
         item = questions[loc[1]] if isinstance(questions, list) and loc[1] < len(questions) else {}
         name = item.get("id") if isinstance(item, dict) else None
         label = f"question {name!r}" if name else f"question #{loc[1] + 1}"
-        rest = ".".join(str(part) for part in loc[2:])
+        rest = ".".join(map(_part, loc[2:]))
         return f"{label}: {rest}" if rest else label
-    return ".".join(str(part) for part in loc)
+    return ".".join(map(_part, loc))
+
+
+def _part(part: int | str) -> str:
+    """One step of a location; a key with spaces or control characters is quoted."""
+    text = str(part)
+    return text if text and text.isprintable() and " " not in text else repr(text)
 
 
 def _message(item: Any) -> str:

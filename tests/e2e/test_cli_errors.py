@@ -276,3 +276,22 @@ def test_db_downgrade_minus_one_works_as_its_help_says(tmp_path: Path) -> None:
     assert after
     assert after != head
     assert "empty" not in after
+
+
+def test_text_from_files_is_printed_as_written_never_as_markup(tmp_path: Path) -> None:
+    folder = tmp_path / "[red]programs"
+    folder.mkdir()
+    file = folder / "p.yaml"
+    text = PROGRAM.read_text()
+    text = text.replace("name: Mentoring Circle", "name: '[/] Circle [bold]'", 1)
+    text = text.replace("prompt: What", 'prompt: "[/i] What', 1).replace(
+        "guidance on?", 'guidance on?"', 1
+    )
+    file.write_text(text)
+    checked = cli(tmp_path, "program", "validate", str(file))
+    assert checked.returncode == 0, checked.stderr
+    assert f"✓ {file}: program 'mentoring'" in checked.stdout
+    shown = cli(tmp_path, "program", "show", "mentoring", env={"MENTORBOT_PROGRAMS": str(file)})
+    assert shown.returncode == 0, shown.stderr
+    assert "[/] Circle [bold]" in shown.stdout
+    assert "[/i]" in shown.stdout
