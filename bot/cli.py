@@ -69,6 +69,10 @@ def _settings(aliases: dict[str, str] | None = None, **overrides: object) -> Set
 
     try:
         settings = Settings(**(aliases or {}))
+    except UnicodeDecodeError as error:
+        from core.programs.program import not_utf8
+
+        raise _fail(f".env: {not_utf8(error)}") from None
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'settings'}: "

@@ -212,6 +212,11 @@ CASES: list[Case] = [
         lambda _: ["run", "--adapters", "[/]"],
         "unknown adapter '[/]'",
     ),
+    Case(
+        "db current: a .env file that is not UTF-8",
+        lambda t: (t / ".env").write_bytes(b"MENTORBOT_LOG_LEVEL=caf\xe9\n") and ["db", "current"],
+        ".env: the file is not UTF-8 text (byte 0xe9",
+    ),
     Case("db upgrade: unknown revision", lambda _: ["db", "upgrade", "nosuch"], "'nosuch'"),
     Case("db downgrade: unknown revision", lambda _: ["db", "downgrade", "nosuch"], "'nosuch'"),
     Case(
