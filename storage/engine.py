@@ -27,6 +27,7 @@ SQLite connections get, on connect:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -88,6 +89,11 @@ async def connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     try:
         connection = await engine.connect().start()
     except (OSError, DBAPIError) as error:
+        if engine.url.get_backend_name() == "sqlite":
+            # aiosqlite stops its worker thread after a failed connect without waiting for it;
+            # let that finish while the event loop still runs (else the thread prints a
+            # traceback when `asyncio.run` has closed the loop)
+            await asyncio.sleep(0.05)
         raise DatabaseUnreachable(_unreachable(engine.url, error)) from None
     try:
         yield connection
@@ -100,10 +106,16 @@ def _unreachable(url: URL, error: BaseException) -> str:
     reason = (
         cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause)
     ).splitlines()
-    shown = url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
+    backend = url.get_backend_name()
+    shown = url.set(drivername=backend).render_as_string(hide_password=True)
+    check = (
+        "that its folder exists and is writable"
+        if backend == "sqlite"
+        else "that the database server is running and accepts this user"
+    )
     return (
         f"cannot reach the database {shown} ({(reason or [type(cause).__name__])[0]}); "
-        "check DATABASE_URL and that the database server is running"
+        f"check DATABASE_URL and {check}"
     )
 
 

@@ -171,6 +171,7 @@ def _database_cases() -> list[Case]:
     }
     mistyped = lambda _: {"DATABASE_URL": "postgress://postgres@127.0.0.1/mentorbot"}  # noqa: E731
     garbage = lambda _: {"DATABASE_URL": "not a url at all"}  # noqa: E731
+    no_folder = lambda t: {"DATABASE_URL": f"sqlite:///{t}/nowhere/bot.db"}  # noqa: E731
     commands: dict[str, Callable[[Path], list[str]]] = {
         "db upgrade": lambda _: ["db", "upgrade"],
         "db downgrade": lambda _: ["db", "downgrade", "base"],
@@ -189,6 +190,7 @@ def _database_cases() -> list[Case]:
             ),
             Case(f"{command}: mistyped URL scheme", args, "unsupported database URL", mistyped),
             Case(f"{command}: not a URL", args, "is not a database URL", garbage),
+            Case(f"{command}: SQLite in a missing folder", args, "its folder exists", no_folder),
         ]
     return cases
 
