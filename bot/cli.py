@@ -48,8 +48,16 @@ def _print(*what: Any, stderr: bool = False, **options: Any) -> None:
     _console(stderr).print(*what, **options)
 
 
+def _plain(text: object) -> str:
+    """Text from files or people, safe to put inside rich markup: `[/]` prints as itself."""
+    from rich.markup import escape
+
+    return escape(str(text))
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    _print(f"[red]error:[/red] {message}", stderr=True, markup=True, highlight=False)
+    """Print `message` (plain text, never markup) as an error; the Exit to raise."""
+    _print(f"[red]error:[/red] {_plain(message)}", stderr=True, markup=True, highlight=False)
     return typer.Exit(code)
 
 
@@ -61,6 +69,10 @@ def _settings(aliases: dict[str, str] | None = None, **overrides: object) -> Set
 
     try:
         settings = Settings(**(aliases or {}))
+    except UnicodeDecodeError as error:
+        from core.programs.program import not_utf8
+
+        raise _fail(f".env: {not_utf8(error)}") from None
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'settings'}: "
@@ -76,11 +88,18 @@ def _run_async(make: Callable[[], Awaitable[T]]) -> T:
 
     from bot.runtime import AdapterUnavailable
     from core.programs.program import ProgramError
-    from storage.engine import UnsupportedDatabaseURL
+    from storage.engine import DatabaseUnreachable, UnsupportedDatabaseURL
+    from storage.migrate import MigrationError
 
     try:
         return asyncio.run(make())
-    except (ProgramError, AdapterUnavailable, UnsupportedDatabaseURL) as error:
+    except (
+        ProgramError,
+        AdapterUnavailable,
+        UnsupportedDatabaseURL,
+        DatabaseUnreachable,
+        MigrationError,
+    ) as error:
         raise _fail(str(error)) from None
 
 
@@ -147,7 +166,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     _print(f"database upgraded to {revision}")
 
 
-@db_app.command("downgrade")
+@db_app.command("downgrade", context_settings={"ignore_unknown_options": True})
 def db_downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")],
 ) -> None:
@@ -195,9 +214,12 @@ def program_validate(
             program = load_program(file)
         except ProgramError as error:
             failed = True
-            _print(f"[red]✗[/red] {error}", stderr=True, markup=True, highlight=False)
+            _print(f"[red]✗[/red] {_plain(error)}", stderr=True, markup=True, highlight=False)
             continue
-        _print(f"✓ {file}: program {program.id!r} with {len(program.questions)} questions")
+        _print(
+            f"✓ {file}: program {program.id!r} with {len(program.questions)} questions",
+            markup=False,
+        )
     if failed:
         raise typer.Exit(1)
 
@@ -217,11 +239,14 @@ def program_show(program_id: Annotated[str, typer.Argument(help="The program's i
     program = programs.get(program_id)
     if program is None:
         raise _fail(f"no program {program_id!r}; known: {', '.join(sorted(programs))}")
-    _print(f"[bold]{program.name}[/bold] ({program.id}) — mode {program.mode.value}")
+    _print(f"[bold]{_plain(program.name)}[/bold] ({program.id}) — mode {program.mode.value}")
     if program.description:
-        _print(program.description)
-    _print(f"runs in: {_where_it_runs(program)}")
-    _print(f"coordinators: {', '.join(map(str, program.coordinators)) or 'platform admins'}")
+        _print(program.description, markup=False)
+    _print(f"runs in: {_where_it_runs(program)}", markup=False)
+    _print(
+        f"coordinators: {', '.join(map(str, program.coordinators)) or 'platform admins'}",
+        markup=False,
+    )
     cadence = program.cadence
     _print(
         f"cycle {program.cycle.length_days} days · check-in every {cadence.checkin_every_days} "
@@ -229,6 +254,8 @@ def program_show(program_id: Annotated[str, typer.Argument(help="The program's i
         f"{cadence.quiet_hours.start}:00–{cadence.quiet_hours.end}:00 · capacity default "
         f"{program.capacity.default}, max {program.capacity.maximum}"
     )
+    from rich.text import Text
+
     table = Table("id", "asked", "kind", "prompt", "match")
     for question in program.questions:
         rule = question.match
@@ -236,7 +263,7 @@ def program_show(program_id: Annotated[str, typer.Argument(help="The program's i
             question.id,
             question.ask.value,
             question.kind.value,
-            question.prompt,
+            Text(question.prompt),
             f"{rule.rule.value} ×{rule.weight:g}{' required' if rule.required else ''}"
             if rule
             else "",
@@ -287,12 +314,15 @@ def roster_import(
     """
     from core.clock import SystemClock
     from core.matching import RosterError, load_roster
-    from core.onboarding.roster_import import import_roster
+    from core.onboarding.roster_import import import_roster, target_problem
     from core.programs.program import ProgramError, load_programs
     from storage.migrate import upgrade
     from storage.store import SqlStore
 
     settings = _settings()
+    problem = target_problem(platform, workspace)
+    if problem:
+        raise _fail(problem)
     try:
         programs = {p.id: p for p in load_programs(settings.programs)}
     except ProgramError as error:
@@ -324,7 +354,8 @@ def roster_import(
     summary = _with_engine(work)
     _print(
         f"imported {summary.created + summary.updated} participants into {program!r} "
-        f"({summary.created} new, {summary.updated} updated; {summary.history} earlier pairs)"
+        f"({summary.created} new, {summary.updated} updated; {summary.history} earlier pairs)",
+        markup=False,
     )
 
 

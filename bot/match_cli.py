@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from core.matching import MatchInput, RosterError, load_roster, match
@@ -39,7 +40,7 @@ def run_match(
         program = load_program(program_path)
         roster = load_roster(roster_path, program)
     except (ProgramError, RosterError) as error:
-        err.print(f"[red]error:[/red] {error}", markup=True, highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
         return 2
     data = MatchInput(
         program=program,

@@ -8,6 +8,11 @@ The URLs people write (`sqlite:///./mentorbot.db`, `postgresql://…`, `postgres
 and given the async driver. Nothing happens at import time: the composition root calls
 `create_engine` and disposes the engine at shutdown.
 
+Engines are built with `hide_parameters=True`: SQL parameters are people's answers, so they never
+appear in logs or in the text of a database error. `connect` turns a database that cannot be
+reached (refused, unknown host, wrong password, missing file) into `DatabaseUnreachable`, whose
+message names the URL (without its password) and what to check.
+
 SQLite connections get, on connect:
 
 * `PRAGMA foreign_keys=ON` — SQLite ignores foreign keys (and so ON DELETE CASCADE) otherwise;
@@ -22,12 +27,15 @@ SQLite connections get, on connect:
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 SQLITE_DRIVER = "sqlite+aiosqlite"
@@ -71,6 +79,46 @@ def normalize_url(url: str | URL) -> URL:
     )
 
 
+class DatabaseUnreachable(ConnectionError):
+    """The database named by DATABASE_URL cannot be reached, opened or logged into."""
+
+
+@asynccontextmanager
+async def connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection of `engine`; a failure to connect is a `DatabaseUnreachable`."""
+    try:
+        connection = await engine.connect().start()
+    except (OSError, DBAPIError) as error:
+        if engine.url.get_backend_name() == "sqlite":
+            # aiosqlite stops its worker thread after a failed connect without waiting for it;
+            # let that finish while the event loop still runs (else the thread prints a
+            # traceback when `asyncio.run` has closed the loop)
+            await asyncio.sleep(0.05)
+        raise DatabaseUnreachable(_unreachable(engine.url, error)) from None
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
+def _unreachable(url: URL, error: BaseException) -> str:
+    cause: BaseException = error.orig if isinstance(error, DBAPIError) and error.orig else error
+    reason = (
+        cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause)
+    ).splitlines()
+    backend = url.get_backend_name()
+    shown = url.set(drivername=backend).render_as_string(hide_password=True)
+    check = (
+        "that its folder exists and is writable"
+        if backend == "sqlite"
+        else "that the database server is running and accepts this user"
+    )
+    return (
+        f"cannot reach the database {shown} ({(reason or [type(cause).__name__])[0]}); "
+        f"check DATABASE_URL and {check}"
+    )
+
+
 def is_memory_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
@@ -80,13 +128,14 @@ def create_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, echo=echo)
-    return create_async_engine(parsed, echo=echo, pool_pre_ping=True)
+    return create_async_engine(parsed, echo=echo, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
     memory = is_memory_sqlite(url)
     kwargs: dict[str, Any] = {
         "echo": echo,
+        "hide_parameters": True,
         "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False},
     }
     if memory:
@@ -118,7 +167,9 @@ def _sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
 __all__ = [
     "POSTGRES_DRIVER",
     "SQLITE_DRIVER",
+    "DatabaseUnreachable",
     "UnsupportedDatabaseURL",
+    "connect",
     "create_engine",
     "is_memory_sqlite",
     "normalize_url",

@@ -21,12 +21,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import storage.event_log  # registers the event log table on `metadata`
 import storage.prompt_registry  # registers the prompt registry table on `metadata`
 import storage.slack_installations  # noqa: F401 - registers the Slack tables on `metadata`
+from storage.engine import connect
 from storage.tables import metadata
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -35,6 +37,10 @@ VERSION_TABLE = "alembic_version"
 
 class MigrationError(RuntimeError):
     """A migration left the database inconsistent and was rolled back."""
+
+
+class UnknownRevision(MigrationError):
+    """A target revision that is not among the migration scripts (nothing was changed)."""
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -57,7 +63,7 @@ def head_revision() -> str:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Migrate the database up to `revision` (default: the newest)."""
-    await _run(engine, lambda config: command.upgrade(config, revision))
+    await _run(engine, lambda config: command.upgrade(config, revision), revision)
 
 
 async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
@@ -73,18 +79,18 @@ async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
             connection: Connection = config.attributes["connection"]
             connection.exec_driver_sql(f"DROP TABLE IF EXISTS {VERSION_TABLE}")
 
-    await _run(engine, action)
+    await _run(engine, action, revision)
 
 
 async def current(engine: AsyncEngine) -> str | None:
     """The revision the database is at, or None when it has never been migrated."""
-    async with engine.connect() as connection:
+    async with connect(engine) as connection:
         return await connection.run_sync(_current_revision)
 
 
 async def differences(engine: AsyncEngine) -> list[Any]:
     """What Alembic's autogenerate finds between the tables and the database (empty: in sync)."""
-    async with engine.connect() as connection:
+    async with connect(engine) as connection:
         return await connection.run_sync(_compare)
 
 
@@ -97,9 +103,15 @@ def _compare(connection: Connection) -> list[Any]:
     return list(compare_metadata(context, metadata))
 
 
-async def _run(engine: AsyncEngine, action: Callable[[Config], None]) -> None:
-    async with engine.connect() as connection:
-        await connection.run_sync(_migrate, action)
+async def _run(engine: AsyncEngine, action: Callable[[Config], None], revision: str) -> None:
+    async with connect(engine) as connection:
+        try:
+            await connection.run_sync(_migrate, action)
+        except CommandError as error:
+            raise UnknownRevision(
+                f"cannot migrate to revision {revision!r} ({error}); use head, base, a step "
+                "such as -1 or +1, or a revision id (`mentorbot db current` shows where it is)"
+            ) from None
 
 
 def _migrate(connection: Connection, action: Callable[[Config], None]) -> None:
@@ -134,6 +146,7 @@ __all__ = [
     "MIGRATIONS_DIR",
     "VERSION_TABLE",
     "MigrationError",
+    "UnknownRevision",
     "alembic_config",
     "current",
     "differences",

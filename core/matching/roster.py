@@ -8,9 +8,11 @@ no history.
 
 `role` is `mentor`, `mentee` or `both`. Answers are validated with `validate_answer`, exactly
 like questionnaire answers; a question not asked to the participant's role is an error, and so
-is a missing answer to a required question. A mentor's capacity is the `capacity` field (a
-coordinator's override, not clamped), else `Program.capacity_for(answers)`; one-to-one programs
-cap it at 1.
+is a missing answer to a required question; text the database would refuse (NUL characters,
+lone surrogates) is refused here too. A mentor's capacity is the `capacity` field (a
+coordinator's override, at most the program's `capacity.maximum`), else
+`Program.capacity_for(answers)`; one-to-one programs cap it at 1. History and declined pairs are
+`[mentee_id, mentor_id]`: the first must have the mentee role, the second the mentor role.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.programs.answers import InvalidAnswer, validate_answer
-from core.programs.program import Mode, Program, Question, QuestionKind, Role
+from core.programs.answers import InvalidAnswer, unstorable_problem, validate_answer
+from core.programs.program import Mode, Program, Question, QuestionKind, Role, not_utf8
 
 from .model import Candidate
 
@@ -57,7 +59,7 @@ def _roles(raw: Any, program: Program, where: str) -> frozenset[Role]:
     return roles
 
 
-def _capacity(raw: Any, where: str) -> int | None:
+def _capacity(raw: Any, program: Program, where: str) -> int | None:
     if raw is None or raw == "":
         return None
     if isinstance(raw, str):
@@ -69,6 +71,11 @@ def _capacity(raw: Any, where: str) -> int | None:
         raise RosterError(f"{where}: {raw!r} is not a whole number")
     if raw < 0:
         raise RosterError(f"{where}: capacity cannot be negative ({raw})")
+    if raw > program.capacity.maximum:
+        raise RosterError(
+            f"{where}: {raw} is above the program's maximum capacity of "
+            f"{program.capacity.maximum} (capacity.maximum in the program file)"
+        )
     return raw
 
 
@@ -99,6 +106,9 @@ def _candidate(
     program = questions.program
     if not isinstance(pid, str) or not pid.strip():
         raise RosterError(_where(source, label, "id") + ": a non-empty text id is required")
+    problem = unstorable_problem(pid)
+    if problem:
+        raise RosterError(_where(source, label, "id") + f": {problem}")
     label = f"{label} ({pid!r})"
     roles = _roles(role, program, _where(source, label, "role"))
     if not isinstance(answers, dict):
@@ -119,7 +129,7 @@ def _candidate(
             clean[qid] = validate_answer(question, answers.get(qid))
         except InvalidAnswer as error:
             raise RosterError(_where(source, label, f"answers.{qid}") + f": {error}") from None
-    explicit = _capacity(capacity, _where(source, label, "capacity"))
+    explicit = _capacity(capacity, program, _where(source, label, "capacity"))
     cap = 0
     if Role.MENTOR in roles:
         cap = explicit if explicit is not None else program.capacity_for(clean)
@@ -128,7 +138,9 @@ def _candidate(
     return Candidate(pid, roles, cap, clean)
 
 
-def _pairs(raw: Any, name: str, ids: set[str], source: str) -> frozenset[tuple[str, str]]:
+def _pairs(
+    raw: Any, name: str, roles: dict[str, frozenset[Role]], source: str
+) -> frozenset[tuple[str, str]]:
     if raw is None:
         return frozenset()
     if not isinstance(raw, list):
@@ -140,9 +152,15 @@ def _pairs(raw: Any, name: str, ids: set[str], source: str) -> frozenset[tuple[s
             raise RosterError(f"{where}: expected [mentee_id, mentor_id], got {pair!r}")
         if not all(isinstance(part, str) for part in pair):
             raise RosterError(f"{where}: ids must be text, got {pair!r}")
-        unknown = [part for part in pair if part not in ids]
+        unknown = [part for part in pair if part not in roles]
         if unknown:
             raise RosterError(f"{where}: {unknown[0]!r} is not a participant of this roster")
+        for part, role in zip(pair, (Role.MENTEE, Role.MENTOR), strict=True):
+            if role not in roles[part]:
+                raise RosterError(
+                    f"{where}: {part!r} is not a {role.value} in this roster, but the pair "
+                    f"names them as one; write pairs as [mentee_id, mentor_id]"
+                )
         out.add((pair[0], pair[1]))
     return frozenset(out)
 
@@ -187,11 +205,11 @@ def parse_roster(raw: Any, program: Program, source: str = "roster") -> Roster:
         )
         labels.append(label)
     _unique(candidates, labels, source)
-    ids = {c.id for c in candidates}
+    roles = {c.id: c.roles for c in candidates}
     return Roster(
         tuple(candidates),
-        _pairs(raw.get("history"), "history", ids, source),
-        _pairs(raw.get("declined"), "declined", ids, source),
+        _pairs(raw.get("history"), "history", roles, source),
+        _pairs(raw.get("declined"), "declined", roles, source),
     )
 
 
@@ -253,6 +271,8 @@ def load_roster(path: Path, program: Program) -> Roster:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise RosterError(f"{path}: cannot read the file ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise RosterError(f"{path}: {not_utf8(error)}") from None
     if path.suffix.lower() == ".csv":
         return parse_roster_csv(text, program, str(path))
     try:

@@ -15,6 +15,7 @@ from core.domain import Cycle, MatchMember, MatchRecord, MatchStatus, Participan
 from core.identity import PlatformUser
 from core.matching import Roster
 from core.ports import Store
+from core.programs.answers import unstorable_problem
 from core.programs.program import Program, Role
 
 
@@ -86,3 +87,18 @@ async def import_roster(
             )
     created = enrolled.created
     return ImportSummary(created, len(roster.candidates) - created, len(pairs))
+
+
+def target_problem(platform: str, workspace: str) -> str | None:
+    """Why people cannot be enrolled on `platform` in `workspace` (None when they can).
+
+    Both name where the participants are: empty (or blank) names or text the database would
+    refuse are refused before anything is written.
+    """
+    for option, value in (("--platform", platform), ("--workspace", workspace)):
+        if not value.strip():
+            return f"{option} is empty; name the {option[2:]} the people of the roster are in"
+        problem = unstorable_problem(value)
+        if problem:
+            return f"{option} {value!r}: {problem}"
+    return None

@@ -29,6 +29,34 @@ class InvalidAnswer(ValueError):
     """The reason an answer was refused, worded for the person who gave it."""
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+"""What a database refuses in text: NUL (PostgreSQL) and lone surrogates (not encodable)."""
+
+
+def unstorable_problem(text: str) -> str | None:
+    """Why `text` cannot be stored (a NUL character, a broken surrogate), or None when it can."""
+    found = _UNSTORABLE.search(text)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return (
+            f"It contains an invisible NUL character (at position {found.start() + 1}). "
+            "Please remove it and try again."
+        )
+    return (
+        f"It contains a broken character (U+{ord(found.group()):04X}, half of an emoji or "
+        f"symbol, at position {found.start() + 1}). Please type it again."
+    )
+
+
+def _storable(value: Any) -> None:
+    texts = value if isinstance(value, list | tuple) else [value]
+    for text in texts:
+        problem = unstorable_problem(text) if isinstance(text, str) else None
+        if problem:
+            raise InvalidAnswer(problem)
+
+
 @lru_cache(maxsize=1)
 def _zone_names() -> dict[str, str]:
     return {name.lower(): name for name in available_timezones()}
@@ -121,6 +149,7 @@ def validate_answer(question: Question, value: Any) -> AnswerValue:
         if question.required:
             raise InvalidAnswer("This question needs an answer.")
         return None
+    _storable(value)
     kind = question.kind
     if kind is QuestionKind.SINGLE_CHOICE:
         if not isinstance(value, str) or value not in question.option_values():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -264,35 +265,28 @@ class Program(_Model):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Program:
+        problems = _question_problems(self.questions, [q.id for q in self.questions])
         if self.platforms is not None and not self.platforms.platforms:
-            raise ValueError(
+            problems.append(
                 "platforms: names no platform. Remove the key to run the program everywhere, "
                 "or bind it, e.g. 'platforms: {slack: {team: T0123ABCD}}'"
             )
-        by_id: dict[str, Question] = {}
-        for question in self.questions:
-            if question.id in by_id:
-                raise ValueError(f"question {question.id!r}: id is used by two questions")
-            by_id[question.id] = question
-        for question in self.questions:
-            if question.match is not None:
-                problem = _rule_problem(question, question.match, by_id)
-                if problem:
-                    raise ValueError(f"question {question.id!r}: {problem}")
         if self.mode is Mode.GROUP and self.group is None:
-            raise ValueError("mode 'group' needs a 'group' section with min and max sizes")
+            problems.append("mode 'group' needs a 'group' section with min and max sizes")
         if self.capacity.question is not None:
-            target = by_id.get(self.capacity.question)
+            target = next((q for q in self.questions if q.id == self.capacity.question), None)
             if target is None:
-                raise ValueError(
+                problems.append(
                     f"capacity.question names question {self.capacity.question!r}, "
                     "which does not exist"
                 )
-            if target.kind is not QuestionKind.NUMBER or target.ask is not Ask.MENTOR:
-                raise ValueError(
+            elif target.kind is not QuestionKind.NUMBER or target.ask is not Ask.MENTOR:
+                problems.append(
                     f"question {target.id!r}: the capacity question must be a number "
                     "question asked to mentors"
                 )
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     @property
@@ -341,12 +335,39 @@ class Program(_Model):
         return max(1, min(int(raw), self.capacity.maximum))
 
 
-def _rule_problem(question: Question, rule: MatchRule, by_id: dict[str, Question]) -> str | None:
+def _question_problems(questions: Sequence[Question], ids: Sequence[str]) -> list[str]:
+    """What is wrong between questions: ids used twice, match rules naming the wrong question.
+
+    `questions` are the valid ones, `ids` the ids of every question in the file (valid or not),
+    so a rule pointing at a question with problems of its own is not reported twice.
+    """
+    problems = []
+    seen: set[str] = set()
+    for qid in ids:
+        if qid in seen:
+            problems.append(f"question {qid!r}: id is used by two questions")
+        seen.add(qid)
+    by_id: dict[str, Question] = {}
+    for question in questions:
+        by_id.setdefault(question.id, question)
+    for question in questions:
+        if question.match is not None:
+            problem = _rule_problem(question, question.match, by_id, set(ids))
+            if problem:
+                problems.append(f"question {question.id!r}: {problem}")
+    return list(dict.fromkeys(problems))
+
+
+def _rule_problem(
+    question: Question, rule: MatchRule, by_id: dict[str, Question], ids: set[str]
+) -> str | None:
     if rule.rule is RuleKind.OVERLAP:
         if rule.with_ is None:
             return "an 'overlap' rule needs 'with': the mentor question to compare against"
         other = by_id.get(rule.with_)
         if other is None:
+            if rule.with_ in ids:  # it exists but has problems of its own, reported there
+                return None
             return f"match rule 'overlap' names question {rule.with_!r}, which does not exist"
         if not question.ask.includes(Role.MENTEE):
             return "an 'overlap' rule belongs on a question asked to mentees"
@@ -385,25 +406,75 @@ def _where(loc: tuple[int | str, ...], raw: Any) -> str:
         item = questions[loc[1]] if isinstance(questions, list) and loc[1] < len(questions) else {}
         name = item.get("id") if isinstance(item, dict) else None
         label = f"question {name!r}" if name else f"question #{loc[1] + 1}"
-        rest = ".".join(str(part) for part in loc[2:])
+        rest = ".".join(map(_part, loc[2:]))
         return f"{label}: {rest}" if rest else label
-    return ".".join(str(part) for part in loc)
+    return ".".join(map(_part, loc))
+
+
+def _part(part: int | str) -> str:
+    """One step of a location; a key with spaces or control characters is quoted."""
+    text = str(part)
+    return text if text and text.isprintable() and " " not in text else repr(text)
 
 
 def _message(item: Any) -> str:
-    """pydantic's message, with the platforms a `platforms:` section may name."""
+    """pydantic's complaint in plain words (and the platforms a `platforms:` section may name)."""
     loc = tuple(item["loc"])
-    if item["type"] == "extra_forbidden" and loc[:1] == ("platforms",):
+    kind = item["type"]
+    ctx = item.get("ctx") or {}
+    if kind == "extra_forbidden" and loc[:1] == ("platforms",):
         if len(loc) == 2:
             return "unknown platform: use slack, discord, matrix or shell"
         takes = settings_of(str(loc[1]))
         return "unknown setting; " + (
             f"{loc[1]} takes {', '.join(takes)}" if takes else f"{loc[1]} takes no settings"
         )
+    plain = _PLAIN.get(kind)
+    if plain is not None:
+        try:
+            return plain.format(**ctx, input=_shown(item.get("input")))
+        except (KeyError, IndexError, ValueError, TypeError):
+            pass
     return str(item["msg"]).removeprefix("Value error, ")
 
 
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+_PLAIN: dict[str, str] = {
+    "missing": "this field is missing; add it",
+    "extra_forbidden": "unknown field; remove it or check its spelling",
+    "enum": "{input} is not allowed; use {expected}",
+    "literal_error": "{input} is not allowed; use {expected}",
+    "string_type": "expected text, got {input}",
+    "string_too_short": "must not be empty",
+    "string_too_long": "is too long: at most {max_length} characters",
+    "int_type": "expected a whole number, got {input}",
+    "int_parsing": "expected a whole number, got {input}",
+    "int_from_float": "expected a whole number, got {input}",
+    "float_type": "expected a number, got {input}",
+    "float_parsing": "expected a number, got {input}",
+    "bool_type": "expected true or false, got {input}",
+    "bool_parsing": "expected true or false, got {input}",
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be greater than {gt}",
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+    "too_short": "must list at least {min_length}",
+    "too_long": "must list at most {max_length}",
+    "model_type": "expected a section of 'key: value' lines, got {input}",
+    "model_attributes_type": "expected a section of 'key: value' lines, got {input}",
+    "dict_type": "expected a section of 'key: value' lines, got {input}",
+    "list_type": "expected a list ('- item' lines), got {input}",
+    "tuple_type": "expected a list ('- item' lines), got {input}",
+}
+"""pydantic error types → what a coordinator reads; `{input}` is the value they wrote."""
+
+
 def parse_program(raw: Any, source: str) -> Program:
+    """A Program from parsed YAML; a ProgramError listing every problem, one per line."""
     if not isinstance(raw, dict):
         raise ProgramError(f"{source}: expected a mapping at the top level of the program")
     try:
@@ -412,9 +483,29 @@ def parse_program(raw: Any, source: str) -> Program:
         problems = []
         for item in error.errors():
             where = _where(tuple(item["loc"]), raw)
-            message = _message(item)
-            problems.append(f"{source}: {where + ': ' if where else ''}{message}")
-        raise ProgramError("\n".join(problems)) from None
+            for message in _message(item).splitlines():
+                problems.append(f"{source}: {where + ': ' if where else ''}{message}")
+        if not any(not item["loc"] for item in error.errors()):
+            # field errors stop pydantic before the cross-question checks; run them on what
+            # is valid, so one run reports everything
+            problems += [f"{source}: {problem}" for problem in _raw_question_problems(raw)]
+        raise ProgramError("\n".join(dict.fromkeys(problems))) from None
+
+
+def _raw_question_problems(raw: dict[str, Any]) -> list[str]:
+    items = raw.get("questions")
+    if not isinstance(items, list):
+        return []
+    ids = [
+        item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)
+    ]
+    valid = []
+    for item in items:
+        try:
+            valid.append(Question.model_validate(item))
+        except ValidationError:
+            continue
+    return _question_problems(valid, ids)
 
 
 def load_program(path: Path) -> Program:
@@ -422,11 +513,21 @@ def load_program(path: Path) -> Program:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ProgramError(f"{path}: cannot read the file ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise ProgramError(f"{path}: {not_utf8(error)}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ProgramError(f"{path}: not valid YAML{where}") from None
     return parse_program(raw, str(path))
+
+
+def not_utf8(error: UnicodeDecodeError) -> str:
+    """Why a file could not be read as text, and what to do about it."""
+    return (
+        f"the file is not UTF-8 text (byte 0x{error.object[error.start]:02x} at position "
+        f"{error.start}); save it as UTF-8 and try again"
+    )
 
 
 def load_programs(paths: list[Path]) -> list[Program]:
@@ -473,5 +574,6 @@ __all__ = [
     "RuleKind",
     "load_program",
     "load_programs",
+    "not_utf8",
     "parse_program",
 ]

@@ -93,9 +93,12 @@ BROKEN = [
     (variant("questions.1.max_length", 20), ["question 'offered'", "only applies to text"]),
     (variant("questions.0.id", "Bad Id"), ["question 'Bad Id': id", "not a valid id"]),
     (variant("mode", "group"), ["mode 'group' needs a 'group' section"]),
-    (variant("policy", None), ["policy: Field required"]),
+    (variant("policy", None), ["policy: this field is missing; add it"]),
     (variant("questions.0.match.rule", "similar"), ["question 'wanted': match.rule"]),
-    (variant("questions.0.colour", "red"), ["question 'wanted': colour", "Extra inputs"]),
+    (
+        variant("questions.0.colour", "red"),
+        ["question 'wanted': colour", "unknown field; remove it or check its spelling"],
+    ),
     (
         {**BASE, "capacity": {"question": "tz"}},
         ["question 'tz': the capacity question must be a number question asked to mentors"],
