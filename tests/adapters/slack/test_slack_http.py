@@ -10,30 +10,13 @@ from slack_sdk.models.views import View
 
 from core.content import Choice, Prompt
 from core.identity import Conversation, ConversationKind, PlatformUser
+from tests.kit import scenario
 from tests.kit.slack import TEAM
 from tests.kit.slack.payloads import click, find_button, submission
 
-MENTEE = {
-    "topics_wanted": ["career", "leadership"],
-    "goals": "Lead a team within a year.",
-    "background": None,
-    "languages": ["en", "es"],
-    "timezone": "Europe/Madrid",
-    "years_experience": "2",
-    "communication": ["chat", "video"],
-    "availability": "regular",
-    "bio": "Hi <!channel> & <@U0BEN>, I'm Ana.",
-}
-MENTOR = {
-    "topics_offered": ["career", "leadership", "design"],
-    "mentee_capacity": "2",
-    "languages": ["en"],
-    "timezone": "Europe/Berlin",
-    "years_experience": "12",
-    "communication": ["chat", "video"],
-    "availability": "regular",
-    "bio": "Engineering manager.",
-}
+# The scenario's people, Ana's bio written to try a mass ping and a mention in her introduction.
+MENTEE = {**scenario.MENTEE, "bio": "Hi <!channel> & <@U0BEN>, I'm Ana."}
+MENTOR = scenario.MENTOR
 
 
 def valid(view: dict[str, Any]) -> dict[str, Any]:
