@@ -203,7 +203,7 @@ class MentorBot:
         open prompt (from the prompt registry, so it works after a restart), or a comment.
         In a match's space, a line that answers no prompt is only counted as activity."""
         if event.where.kind is ConversationKind.SPACE:
-            typed = await self._typed_choice(uow, event)
+            typed = await self._typed_in_space(uow, event, turn)
             if typed is not None:
                 return await self._choice(uow, typed, turn)
             seen = MessageSeen(event.user, event.where, self.clock.now())
@@ -236,6 +236,24 @@ class MentorBot:
                     return comment
         command = people[-1][0].command
         return Reply().say(f"I only understand commands here. Try `{command} help`.")
+
+    async def _typed_in_space(
+        self, uow: UnitOfWork, event: TextReceived, turn: list[Context]
+    ) -> ChoiceSelected | None:
+        """A bare number typed in a match's space answers its latest prompt, but only for a
+        member who has not answered it yet; anything else typed there is conversation."""
+        if not event.text.strip().isdigit():
+            return None
+        typed = await self._typed_choice(uow, event)
+        prompt = PromptId.decode(typed.prompt_id) if typed is not None else None
+        program = self._program_of(prompt, event.user)
+        if typed is None or prompt is None or program is None:
+            return None
+        ctx = await self._context(uow, program, event, turn)
+        participant = await uow.participants.find(ctx.state_id, event.user)
+        if participant is None or not await engagement_chat.still_open(ctx, participant, prompt):
+            return None
+        return typed
 
     async def _typed_choice(self, uow: UnitOfWork, event: TextReceived) -> ChoiceSelected | None:
         latest = await uow.prompts.latest(event.where)

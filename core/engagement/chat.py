@@ -3,7 +3,7 @@ to extend or close, and the `goals` verb. Activity in spaces is counted here too
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from core.content import Reply, Text, user_text
 from core.context import Context
@@ -20,7 +20,7 @@ from core.domain import (
 from core.engagement.flow import MAX_GOALS
 from core.identity import SpaceRef
 from core.programs.program import Role
-from core.prompt_ids import arg_parts
+from core.prompt_ids import PromptId, arg_parts
 from core.reminders.planning import members_of, plan_reminder
 
 GOAL_WORDS = {
@@ -49,6 +49,12 @@ async def answer_checkin(ctx: Context, participant: Participant, arg: str, choic
         answer = CheckInAnswer(choice)
     except ValueError:
         return Reply().say("Please pick Yes, Not yet or Rain check.")
+    if await _checkin_superseded(ctx, match, int(number)):
+        return Reply().say("That check-in has been replaced by a newer one; please answer that.")
+    earlier = await _my_checkin(ctx, match, participant, int(number))
+    if earlier is not None:
+        return Reply().say(f"You already answered this check-in on {when(earlier.answered_at)}.")
+    await _active(ctx, match, participant)
     await ctx.uow.engagement.record_checkin(
         match.key, CheckIn(int(number), participant.key, answer, ctx.now)
     )
@@ -69,6 +75,54 @@ async def answer_checkin(ctx: Context, participant: Participant, arg: str, choic
         )
         return Reply().say(f"No problem — I'll ask again in {sooner} days.")
     return Reply().say("Thanks. A short message to each other is a good way to find a time.")
+
+
+def when(at: datetime) -> str:
+    """`Mon 2 March at 09:00 UTC`: when something happened, for a person to read."""
+    return f"{at:%a} {at.day} {at:%B} at {at:%H:%M} UTC"
+
+
+async def _my_checkin(
+    ctx: Context, match: MatchRecord, participant: Participant, number: int
+) -> CheckIn | None:
+    """This member's answer to check-in `number`, unless it was a rain check (asked again)."""
+    for checkin in await ctx.uow.engagement.checkins(match.key):
+        mine = checkin.participant_id == participant.key and checkin.number == number
+        if mine and checkin.answer is not CheckInAnswer.RAIN_CHECK:
+            return checkin
+    return None
+
+
+async def _checkin_superseded(ctx: Context, match: MatchRecord, number: int) -> bool:
+    """Whether a newer check-in of the match was shown in its space."""
+    if match.space is None:
+        return False
+    newer = PromptId.of(ctx.program.id, "checkin", match.key, number + 1).encode()
+    return await ctx.uow.prompts.find(match.space.conversation, newer) is not None
+
+
+async def _active(ctx: Context, match: MatchRecord, participant: Participant) -> None:
+    """Answering a match's prompt is activity in the match, like a message in its space."""
+    await ctx.uow.engagement.record_activity(match.key, participant.key, ctx.now.date())
+
+
+async def still_open(ctx: Context, participant: Participant, prompt: PromptId) -> bool:
+    """Whether a prompt of a match's space still waits for this member's answer (a check-in
+    they have not answered, not superseded; an extend-or-close vote they have not cast)."""
+    if prompt.kind == "checkin":
+        match_id, number = arg_parts(prompt.arg, 2) or ("", "")
+        match = await _member_match(ctx, participant, match_id)
+        if match is None or match.status is not MatchStatus.ACTIVE or not number.isdigit():
+            return False
+        if await _checkin_superseded(ctx, match, int(number)):
+            return False
+        return await _my_checkin(ctx, match, participant, int(number)) is None
+    if prompt.kind == "end":
+        match = await _member_match(ctx, participant, prompt.arg)
+        if match is None or match.status is not MatchStatus.ACTIVE:
+            return False
+        return participant.key not in await ctx.uow.engagement.votes(match.key)
+    return False
 
 
 async def answer_goal(ctx: Context, participant: Participant, goal_id: str, choice: str) -> Reply:
@@ -132,6 +186,11 @@ async def vote_end(ctx: Context, participant: Participant, match_id: str, choice
     match = await _member_match(ctx, participant, match_id)
     if match is None or match.status is not MatchStatus.ACTIVE or choice not in ("extend", "close"):
         return Reply().say("That question is closed.")
+    earlier = (await ctx.uow.engagement.votes(match.key)).get(participant.key)
+    if earlier is not None:
+        chose = "to extend" if earlier == "extend" else "to close the match"
+        return Reply().say(f"You already answered this: you chose {chose}.")
+    await _active(ctx, match, participant)
     await ctx.uow.engagement.vote(match.key, participant.key, choice, ctx.now)
     if choice == "extend":
         return Reply().say(

@@ -1,0 +1,97 @@
+"""Prompts in a match's space close per member: each member answers a check-in (or the
+extend-or-close question) once, a newer check-in supersedes the older one, free chat is never
+taken as an answer, and answering counts as activity in the space."""
+
+from __future__ import annotations
+
+from core.events import ChoiceSelected, TextReceived
+from core.identity import Conversation, ConversationKind
+from tests.kit import Harness, live
+from tests.unit.test_engagement_flows import CHECKIN_DAYS, NUDGE_DAYS, matched, the_match
+
+
+def room(harness: Harness, space: str) -> Conversation:
+    return Conversation(harness.port.platform, harness.workspace, ConversationKind.SPACE, space)
+
+
+async def type_in_room(harness: Harness, name: str, space: str, text: str) -> str:
+    reply = await harness.bot.handle(TextReceived(harness.user(name), room(harness, space), text))
+    return harness.text(reply)
+
+
+async def click_in_room(harness: Harness, name: str, space: str, prompt: str, choice: str) -> str:
+    event = ChoiceSelected(harness.user(name), room(harness, space), prompt, (choice,))
+    return harness.text(await harness.bot.handle(event))
+
+
+async def answers(harness: Harness) -> set[tuple[int, int, str]]:
+    match = await the_match(harness)
+    async with harness.bot.store.transaction() as uow:
+        found = await uow.engagement.checkins(match.key)
+    return {(c.number, c.participant_id, c.answer.value) for c in found}
+
+
+async def test_a_checkin_is_answered_once_per_member(harness: Harness) -> None:
+    space = await matched(harness)
+    await live(harness, CHECKIN_DAYS + 0.5)
+    (checkin,) = harness.prompts_in(space)
+    assert "Great" in await click_in_room(harness, "ana", space, checkin.id, "yes")
+    again = await click_in_room(harness, "ana", space, checkin.id, "not_yet")
+    assert again.startswith("You already answered this check-in on ")
+    assert "ask again" not in await type_in_room(harness, "ana", space, "2")  # chat, not answer
+    assert await answers(harness) == {(1, 1, "yes")}
+    stats = await harness.say("coordinator", "/mentor admin stats")
+    assert "met at 1 of 1 check-ins" in stats
+    assert "Thanks" in await type_in_room(harness, "ben", space, "2")  # Ben had not answered
+    assert await answers(harness) == {(1, 1, "yes"), (1, 2, "not_yet")}
+
+
+async def test_free_chat_in_the_space_is_never_an_answer(harness: Harness) -> None:
+    space = await matched(harness)
+    await live(harness, CHECKIN_DAYS + 0.5)
+    for chat in ("yes", "Yes, Friday works", "2 coffees then", "not yet"):
+        assert await type_in_room(harness, "ana", space, chat) == ""
+    assert await answers(harness) == set()
+
+
+async def test_a_newer_checkin_supersedes_the_older(harness: Harness) -> None:
+    space = await matched(harness)
+    await live(harness, CHECKIN_DAYS + 0.5)
+    (first,) = harness.prompts_in(space)
+    await live(harness, CHECKIN_DAYS)
+    assert len(harness.prompts_in(space)) == 2
+    late = await click_in_room(harness, "ana", space, first.id, "yes")
+    assert late == "That check-in has been replaced by a newer one; please answer that."
+    assert await answers(harness) == set()
+
+
+async def test_a_rain_check_is_answered_again_when_asked_again(harness: Harness) -> None:
+    space = await matched(harness)
+    await live(harness, CHECKIN_DAYS + 0.5)
+    assert len(harness.prompts_in(space)) == 1
+    assert "ask again in 3 days" in await type_in_room(harness, "ben", space, "3")
+    await live(harness, 3.5)
+    assert "Great" in await type_in_room(harness, "ben", space, "1")
+    assert await answers(harness) == {(1, 2, "yes")}
+
+
+async def test_answering_checkins_counts_as_activity(harness: Harness) -> None:
+    space = await matched(harness)
+    await live(harness, CHECKIN_DAYS + 0.5)
+    (checkin,) = harness.prompts_in(space)
+    await click_in_room(harness, "ana", space, checkin.id, "not_yet")
+    nudged = len([t for t in harness.in_space(space) if "since anyone wrote here" in t])
+    await live(harness, NUDGE_DAYS - 1)
+    assert "— active" in await harness.say("ana", "/mentor status")
+    assert len([t for t in harness.in_space(space) if "since anyone wrote here" in t]) == nudged
+
+
+async def test_the_end_question_is_answered_once_per_member(harness: Harness) -> None:
+    space = await matched(harness)
+    match = await the_match(harness)
+    end_id = f"{harness.bot.default_program.id}:end:{match.key}"
+    assert "extend" in await click_in_room(harness, "ana", space, end_id, "extend")
+    again = await click_in_room(harness, "ana", space, end_id, "close")
+    assert again == "You already answered this: you chose to extend."
+    async with harness.bot.store.transaction() as uow:
+        assert await uow.engagement.votes(match.key) == {1: "extend"}
