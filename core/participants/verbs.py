@@ -114,6 +114,17 @@ async def status(ctx: Context, args: tuple[str, ...]) -> Reply:
             lines.append(f"  next check-in: {checkin:%a %d %b}")
     if not matches:
         lines.append("No match yet — you'll hear from me when the next matching round runs.")
+    if Role.MENTOR in participant.roles and (
+        waiting := await requests.waiting_lines(ctx, participant)
+    ):
+        lines.append("*Requests waiting for your answer*")
+        lines.extend(waiting)
+    asked = await ctx.uow.requests.pending_for_mentee(participant.key)
+    if asked is not None and asked.expires_at > ctx.now:
+        mentor = await ctx.uow.participants.get(asked.mentor_id)
+        who = mentor.safe_name if mentor else "your mentor"
+        until = f"{asked.expires_at:%a %d %b}"
+        lines.append(f"Your request to {who} is waiting for their answer (until {until}).")
     return Reply().say("\n".join(lines))
 
 
@@ -256,6 +267,24 @@ async def request(ctx: Context, args: tuple[str, ...]) -> Reply:
     participant = await enrolled(ctx)
     if isinstance(participant, Reply):
         return participant
+    action = args[0].lower() if args else ""
+    if action in ("accept", "decline"):
+        if Role.MENTOR not in participant.roles:
+            return Reply().say("Only mentors answer requests.")
+        reply, match_id = await requests.answer_by_number(ctx, participant, action, args[1:])
+        if match_id is not None:
+            rounds, program = ctx.services.rounds, ctx.program
+
+            async def open_space() -> Reply:
+                await rounds.open_space(program, match_id)
+                return Reply()
+
+            ctx.after_commit(open_space)
+        return reply
+    if Role.MENTOR in participant.roles and Role.MENTEE not in participant.roles:
+        waiting = await requests.waiting_lines(ctx, participant)
+        if waiting:
+            return Reply().say("\n".join(["*Requests waiting for your answer*", *waiting]))
     if participant.is_paused(ctx.now):
         return Reply().say(f"You're paused; `{ctx.command} resume` first.")
     return await requests.suggestions(ctx, participant)

@@ -4,9 +4,11 @@ taken as an answer, and answering counts as activity in the space."""
 
 from __future__ import annotations
 
+from core.content import Prompt
 from core.events import ChoiceSelected, TextReceived
 from core.identity import Conversation, ConversationKind
-from tests.kit import Harness, live
+from core.markup import unmark
+from tests.kit import Harness, enrol, live
 from tests.unit.test_engagement_flows import CHECKIN_DAYS, NUDGE_DAYS, matched, the_match
 
 
@@ -95,3 +97,32 @@ async def test_the_end_question_is_answered_once_per_member(harness: Harness) ->
     assert again == "You already answered this: you chose to extend."
     async with harness.bot.store.transaction() as uow:
         assert await uow.engagement.votes(match.key) == {1: "extend"}
+
+
+async def ana_asks_ben(harness: Harness) -> None:
+    await enrol(harness, "ana")
+    await enrol(harness, "ben", "mentor")
+    await harness.say("ana", "/mentor request")
+    prompt = harness.last["ana"]
+    assert isinstance(prompt, Prompt)
+    await harness.click("ana", prompt.choices[0].id)
+
+
+async def test_a_mentors_pending_request_shows_in_status_and_is_answered_by_verb(
+    harness: Harness,
+) -> None:
+    await ana_asks_ben(harness)
+    status = unmark(await harness.say("ben", "/mentor status"))
+    assert "Requests waiting for your answer" in status
+    assert "1. Ana would like you as their mentor (answer by " in status
+    assert "/mentor request accept 1" in status
+    assert "waiting for their answer" in await harness.say("ana", "/mentor status")
+    wrong = unmark(await harness.say("ben", "/mentor request accept 4"))
+    assert wrong.startswith("There's no request 4; only one is waiting (number 1):\n1. Ana")
+    assert "Accepted — you and Ana are matched." in await harness.say(
+        "ben", "/mentor request accept 1"
+    )
+    assert len(harness.port.spaces) == 1
+    assert "Requests waiting" not in await harness.say("ben", "/mentor status")
+    assert "No mentee request is waiting" in await harness.say("ben", "/mentor request decline 1")
+    assert "Only mentors answer requests." in await harness.say("ana", "/mentor request accept")
