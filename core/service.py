@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
@@ -225,6 +226,9 @@ class MentorBot:
         typed = await self._typed_choice(uow, event)
         if typed is not None:
             return await self._choice(uow, typed, turn)
+        again = await self._ask_again(uow, event)
+        if again is not None:
+            return again
         for ctx, participant, session in people:
             if participant and session:
                 return _private(
@@ -254,6 +258,20 @@ class MentorBot:
         if participant is None or not await engagement_chat.still_open(ctx, participant, prompt):
             return None
         return typed
+
+    async def _ask_again(self, uow: UnitOfWork, event: TextReceived) -> Reply | None:
+        """A number that names no choice of the conversation's open prompt: the prompt again."""
+        numbers = [t for t in re.split(r"[\s,;]+", event.text.strip()) if t]
+        latest = await uow.prompts.latest(event.where)
+        if not numbers or not all(t.isdigit() for t in numbers) or latest is None:
+            return None
+        if not latest.open or not latest.choices:
+            return None
+        count = len(latest.choices)
+        asked = (
+            f"Please answer with a number from 1 to {count}:" if count > 1 else "Please answer 1:"
+        )
+        return Reply().say(dataclasses.replace(latest.as_prompt(), text=asked))
 
     async def _typed_choice(self, uow: UnitOfWork, event: TextReceived) -> ChoiceSelected | None:
         latest = await uow.prompts.latest(event.where)

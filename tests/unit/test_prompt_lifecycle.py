@@ -126,3 +126,26 @@ async def test_a_mentors_pending_request_shows_in_status_and_is_answered_by_verb
     assert "Requests waiting" not in await harness.say("ben", "/mentor status")
     assert "No mentee request is waiting" in await harness.say("ben", "/mentor request decline 1")
     assert "Only mentors answer requests." in await harness.say("ana", "/mentor request accept")
+
+
+async def test_a_typed_label_with_commas_answers_and_a_wrong_number_is_asked_again(
+    harness: Harness,
+) -> None:
+    await enrol(harness, "ana")
+    await enrol(harness, "ben", "mentor")
+    await harness.say("ana", "/mentor request")
+    prompt = harness.last["ana"]
+    assert isinstance(prompt, Prompt)
+    label = prompt.choices[0].label
+    assert "," in label or ";" in label, label
+    dm = Conversation.dm(harness.user("ana"))
+    again = await harness.bot.handle(TextReceived(harness.user("ana"), dm, "4"))
+    (asked,) = again.messages
+    assert isinstance(asked, Prompt)
+    assert (asked.id, asked.text, asked.choices) == (
+        prompt.id,
+        "Please answer 1:",
+        prompt.choices,
+    )
+    typed = await harness.bot.handle(TextReceived(harness.user("ana"), dm, label))
+    assert "I've asked Ben" in harness.text(typed)
