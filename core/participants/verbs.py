@@ -6,17 +6,17 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from core.content import Choice, Prompt, Reply
+from core.content import Choice, Prompt, Reply, Text
 from core.context import Context
 from core.domain import MatchStatus, Participant, ParticipantStatus
 from core.durations import InvalidDuration, describe_duration, parse_duration
 from core.engagement import chat as engagement_chat
-from core.engagement.flow import Outgoing, end_match
+from core.engagement.flow import EndReason, Outgoing, end_match
 from core.engagement.health import match_health
 from core.onboarding.flow import PROFILE_FORM, form_for, form_steps
 from core.programs.answers import describe_answer
 from core.programs.program import Role
-from core.reminders.planning import plan_resume
+from core.reminders.planning import members_of, plan_resume
 from core.rounds import requests
 
 
@@ -295,7 +295,29 @@ async def withdraw(ctx: Context, participant: Participant) -> None:
     await ctx.uow.reminders.cancel(participant_id=participant.key)
     out = Outgoing()
     for found in await ctx.uow.matches.for_participant(participant.key):
-        await end_match(ctx.uow, ctx.program, found, ctx.now, out)
+        mentor = participant.key in found.ids(Role.MENTOR)
+        for other in await members_of(ctx.uow, found):
+            if other.key == participant.key:
+                continue
+            command = ctx.command_for(other.user)
+            if other.key in found.ids(Role.MENTEE) and mentor:
+                then = (
+                    "You're back in the pool: the next matching round will look for a new "
+                    f"mentor for you, or send `{command} request` to ask one now."
+                )
+            else:
+                then = f"`{command} status` shows where you are now."
+            if mentor:
+                who = "Your mentor"
+            else:
+                who = "Your mentee" if other.key in found.ids(Role.MENTOR) else "A mentee"
+            out.dm(
+                other,
+                Text(f"{who} has left *{ctx.program.name}*, so your match has ended. {then}"),
+            )
+        await end_match(
+            ctx.uow, ctx.program, found, ctx.now, out, EndReason.LEFT, leaver=participant
+        )
     ctx.send_later(out)
 
 
