@@ -80,3 +80,23 @@ async def test_a_forgotten_mentee_is_not_named_to_their_mentor(harness: Harness)
         "Your mentee has left *Mentoring Circle*, so your match has ended. "
         "`/mentor status` shows where you are now."
     ]
+
+
+async def test_a_mentor_lowering_capacity_below_their_matches_is_told(harness: Harness) -> None:
+    await enrol(harness, "ana")
+    await enrol(harness, "cy")
+    await enrol(harness, "ben", "mentor")
+    assert "Round committed: 2 matches" in await harness.say(
+        "coordinator", "/mentor admin match commit"
+    )
+    assert "How many mentees" in await harness.say("ben", "/mentor profile edit 2")
+    saved = await harness.say("ben", "1")
+    assert saved == (
+        "Saved. How many mentees can you take this cycle? (1 to 4) → 1\n"
+        "You have 2 mentees now, more than your new limit of 1: your matches carry on until "
+        "they end, and no new mentee comes to you until a place is free."
+    )
+    await harness.say("ben", "/mentor profile edit 2")
+    assert await harness.say("ben", "2") == (
+        "Saved. How many mentees can you take this cycle? (1 to 4) → 2"
+    )
