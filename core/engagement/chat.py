@@ -200,16 +200,17 @@ async def vote_end(ctx: Context, participant: Participant, match_id: str, choice
 
 
 async def goals_verb(ctx: Context, participant: Participant, args: tuple[str, ...]) -> Reply:
+    """`goals`: the goals of each of one's matches; a mentee adds, completes or removes the
+    goals of the match they are the mentee of."""
     matches = await ctx.uow.matches.for_participant(participant.key)
     if not matches:
         return Reply().say("Goals belong to a match; you'll set them once you're matched.")
-    match = matches[0]
-    goals = await ctx.uow.engagement.goals(match.key)
-    is_mentee = participant.key in match.ids(Role.MENTEE)
+    own = next((m for m in matches if participant.key in m.ids(Role.MENTEE)), None)
     action = args[0].lower() if args else ""
-    if action == "add":
-        if not is_mentee:
-            return Reply().say("Goals are set by the mentee of a match.")
+    if action in ("add", "remove", "done") and own is None:
+        return Reply().say("Goals are set by the mentee of a match.")
+    if action == "add" and own is not None:
+        goals = await ctx.uow.engagement.goals(own.key)
         text = " ".join(args[1:]).strip()
         if not text:
             return Reply().say(f"Write the goal after the word: `{ctx.command} goals add <goal>`.")
@@ -220,11 +221,12 @@ async def goals_verb(ctx: Context, participant: Participant, args: tuple[str, ..
                 f"You already have {MAX_GOALS} goals; remove one first "
                 f"(`{ctx.command} goals remove N`)."
             )
-        await ctx.uow.engagement.add_goal(Goal(match.key, participant.key, text, ctx.now, ctx.now))
+        await ctx.uow.engagement.add_goal(Goal(own.key, participant.key, text, ctx.now, ctx.now))
         return Reply().say("🎯 Goal added. Check-ins will ask how it's going.")
-    if action in ("remove", "done") and len(args) > 1 and args[1].isdigit():
+    if action in ("remove", "done") and own is not None and len(args) > 1 and args[1].isdigit():
+        goals = await ctx.uow.engagement.goals(own.key)
         number = int(args[1])
-        if not is_mentee or not 1 <= number <= len(goals):
+        if not 1 <= number <= len(goals):
             return Reply().say(f"Pick a goal number from `{ctx.command} goals`.")
         goal = goals[number - 1]
         if action == "remove":
@@ -233,17 +235,31 @@ async def goals_verb(ctx: Context, participant: Participant, args: tuple[str, ..
         goal.progress, goal.updated_at = GoalProgress.DONE, ctx.now
         await ctx.uow.engagement.save_goal(goal)
         return Reply().say("✅ Marked as done — well done!")
-    if not goals:
-        return Reply().say(
-            f"No goals yet. The mentee sets up to {MAX_GOALS} with "
-            f"`{ctx.command} goals add <goal>`."
+    lines: list[str] = []
+    for match in matches:
+        goals = await ctx.uow.engagement.goals(match.key)
+        if len(matches) == 1:
+            if not goals:
+                return Reply().say(
+                    f"No goals yet. The mentee sets up to {MAX_GOALS} with "
+                    f"`{ctx.command} goals add <goal>`."
+                )
+            lines.append("*Goals of your match*")
+        else:
+            others = [
+                other.safe_name
+                for member in match.members
+                if member.participant_id != participant.key
+                and (other := await ctx.uow.participants.get(member.participant_id))
+            ]
+            lines.append(f"*Goals of your match with {', '.join(others)}*")
+            if not goals:
+                lines.append("No goals yet.")
+        lines.extend(
+            f"{n}. {user_text(g.text, limit=300)} — {GOAL_WORDS[g.progress]}"
+            for n, g in enumerate(goals, start=1)
         )
-    lines = ["*Goals of your match*"]
-    lines.extend(
-        f"{n}. {user_text(g.text, limit=300)} — {GOAL_WORDS[g.progress]}"
-        for n, g in enumerate(goals, start=1)
-    )
-    if is_mentee:
+    if own is not None:
         lines.append(f"`{ctx.command} goals done N` marks one done; `… remove N` removes it.")
     return Reply(messages=[Text("\n".join(lines))])
 

@@ -100,3 +100,18 @@ async def test_a_mentor_lowering_capacity_below_their_matches_is_told(harness: H
     assert await harness.say("ben", "2") == (
         "Saved. How many mentees can you take this cycle? (1 to 4) → 2"
     )
+
+
+async def test_a_mentor_with_several_matches_sees_goals_per_match(harness: Harness) -> None:
+    await enrol(harness, "ana")
+    await enrol(harness, "cy")
+    await enrol(harness, "ben", "mentor")
+    await harness.say("coordinator", "/mentor admin match commit")
+    assert "Goal added" in await harness.say("cy", "/mentor goals add Give a talk")
+    assert "Marked as done" in await harness.say("cy", "/mentor goals done 1")
+    assert "set by the mentee" in await harness.say("ben", "/mentor goals done 1")
+    listing = await harness.say("ben", "/mentor goals")
+    assert "*Goals of your match with Ana*\nNo goals yet." in listing
+    assert "*Goals of your match with Cy*\n1. Give a talk — done ✅" in listing
+    assert "goals done N" not in listing  # a mentor manages no goals
+    assert "Goals of your match*" in await harness.say("cy", "/mentor goals")
