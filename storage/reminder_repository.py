@@ -371,7 +371,9 @@ class SqlReminderRepository:
         program_state_id: int | None = None,
     ) -> list[Any]:
         if match_id is None and participant_id is None and (program_state_id is None or not kinds):
-            raise ValueError("name a match_id, a participant_id, or a program_state_id and kinds")
+            raise ValueError(
+                "name a match_id or a participant_id (or a program_state_id and kinds)"
+            )
         table = _table()
         conditions: list[Any] = []
         if program_state_id is not None:
