@@ -172,7 +172,12 @@ def file_as_text(file: File) -> str:
 
 
 def parse_choice_text(prompt: Prompt, text: str) -> tuple[str, ...] | None:
-    """Read a typed answer to a prompt: numbers (`2`, `1, 3`) or labels. None if it is not one."""
+    """Read a typed answer to a prompt: numbers (`2`, `1, 3`) or labels (a label may contain
+    commas: the whole text is tried as one first). None if it is not one."""
+    whole = text.strip().lower()
+    exact = next((c for c in prompt.choices if whole in (c.id.lower(), c.label.lower())), None)
+    if exact is not None:
+        return (exact.id,)
     tokens = [t for t in re.split(r"[,;]+|\s+(?=\d)", text.strip()) if t.strip()]
     if not tokens:
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
@@ -203,7 +204,7 @@ class MentorBot:
         open prompt (from the prompt registry, so it works after a restart), or a comment.
         In a match's space, a line that answers no prompt is only counted as activity."""
         if event.where.kind is ConversationKind.SPACE:
-            typed = await self._typed_choice(uow, event)
+            typed = await self._typed_in_space(uow, event, turn)
             if typed is not None:
                 return await self._choice(uow, typed, turn)
             seen = MessageSeen(event.user, event.where, self.clock.now())
@@ -225,6 +226,9 @@ class MentorBot:
         typed = await self._typed_choice(uow, event)
         if typed is not None:
             return await self._choice(uow, typed, turn)
+        again = await self._ask_again(uow, event)
+        if again is not None:
+            return again
         for ctx, participant, session in people:
             if participant and session:
                 return _private(
@@ -236,6 +240,38 @@ class MentorBot:
                     return comment
         command = people[-1][0].command
         return Reply().say(f"I only understand commands here. Try `{command} help`.")
+
+    async def _typed_in_space(
+        self, uow: UnitOfWork, event: TextReceived, turn: list[Context]
+    ) -> ChoiceSelected | None:
+        """A bare number typed in a match's space answers its latest prompt, but only for a
+        member who has not answered it yet; anything else typed there is conversation."""
+        if not event.text.strip().isdigit():
+            return None
+        typed = await self._typed_choice(uow, event)
+        prompt = PromptId.decode(typed.prompt_id) if typed is not None else None
+        program = self._program_of(prompt, event.user)
+        if typed is None or prompt is None or program is None:
+            return None
+        ctx = await self._context(uow, program, event, turn)
+        participant = await uow.participants.find(ctx.state_id, event.user)
+        if participant is None or not await engagement_chat.still_open(ctx, participant, prompt):
+            return None
+        return typed
+
+    async def _ask_again(self, uow: UnitOfWork, event: TextReceived) -> Reply | None:
+        """A number that names no choice of the conversation's open prompt: the prompt again."""
+        numbers = [t for t in re.split(r"[\s,;]+", event.text.strip()) if t]
+        latest = await uow.prompts.latest(event.where)
+        if not numbers or not all(t.isdigit() for t in numbers) or latest is None:
+            return None
+        if not latest.open or not latest.choices:
+            return None
+        count = len(latest.choices)
+        asked = (
+            f"Please answer with a number from 1 to {count}:" if count > 1 else "Please answer 1:"
+        )
+        return Reply().say(dataclasses.replace(latest.as_prompt(), text=asked))
 
     async def _typed_choice(self, uow: UnitOfWork, event: TextReceived) -> ChoiceSelected | None:
         latest = await uow.prompts.latest(event.where)

@@ -59,8 +59,8 @@ PARTICIPANT_VERBS = (
     Verb("status", "status", "your enrolment and matches", participant.status, private=True),
     Verb(
         "request",
-        "request",
-        "see suggested mentors and ask one",
+        "request [accept|decline N]",
+        "mentees: see suggested mentors and ask one; mentors: answer a mentee's request",
         participant.request,
         private=True,
     ),

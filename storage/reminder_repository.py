@@ -334,6 +334,7 @@ class SqlReminderRepository:
         match_id: int | None = None,
         participant_id: int | None = None,
         kinds: Sequence[str] = (),
+        program_state_id: int | None = None,
     ) -> int:
         """Delete the unfinished (pending or claimed) reminders of a match and/or participant.
 
@@ -341,29 +342,42 @@ class SqlReminderRepository:
         participant) works. A claimed one may be in flight; its outcome then updates nothing.
         """
         table = _table()
-        conditions = self._owner(match_id, participant_id, kinds)
+        conditions = self._owner(match_id, participant_id, kinds, program_state_id)
         result = await self._session.execute(
             delete(table).where(*conditions, table.c.status.in_(UNFINISHED))
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def next_due(
-        self, *, match_id: int | None = None, participant_id: int | None = None, kind: str
+        self,
+        *,
+        match_id: int | None = None,
+        participant_id: int | None = None,
+        kind: str,
+        program_state_id: int | None = None,
     ) -> datetime | None:
         """The due time of the earliest unfinished reminder of `kind` of a match/participant."""
         table = _table()
-        conditions = self._owner(match_id, participant_id, [kind])
+        conditions = self._owner(match_id, participant_id, [kind], program_state_id)
         return await self._session.scalar(
             select(func.min(table.c.due_at)).where(*conditions, table.c.status.in_(UNFINISHED))
         )
 
     def _owner(
-        self, match_id: int | None, participant_id: int | None, kinds: Sequence[str]
+        self,
+        match_id: int | None,
+        participant_id: int | None,
+        kinds: Sequence[str],
+        program_state_id: int | None = None,
     ) -> list[Any]:
-        if match_id is None and participant_id is None:
-            raise ValueError("name a match_id or a participant_id")
+        if match_id is None and participant_id is None and (program_state_id is None or not kinds):
+            raise ValueError(
+                "name a match_id or a participant_id (or a program_state_id and kinds)"
+            )
         table = _table()
         conditions: list[Any] = []
+        if program_state_id is not None:
+            conditions.append(table.c.program_state_id == program_state_id)
         if match_id is not None:
             conditions.append(table.c.match_id == match_id)
         if participant_id is not None:

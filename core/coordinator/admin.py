@@ -17,7 +17,7 @@ from core.domain import (
     Participant,
     ParticipantStatus,
 )
-from core.engagement.flow import Outgoing, end_match
+from core.engagement.flow import EndReason, Outgoing, end_match
 from core.engagement.health import match_health
 from core.identity import Conversation
 from core.programs.answers import describe_answer
@@ -146,9 +146,9 @@ async def end(ctx: Context, target: str) -> tuple[Reply, Outgoing]:
     if found.status is not MatchStatus.ACTIVE:
         return Reply().say(f"Match #{found.key} has already ended."), Outgoing()
     out = Outgoing()
-    await end_match(ctx.uow, ctx.program, found, ctx.now, out)
+    await end_match(ctx.uow, ctx.program, found, ctx.now, out, EndReason.COORDINATOR)
     return Reply().say(
-        f"Match #{found.key} has ended; its members were thanked and asked for feedback."
+        f"Match #{found.key} has ended; its members were told and asked for feedback."
     ), out
 
 

@@ -84,9 +84,19 @@ async def _schedule(ctx: Context, args: tuple[str, ...]) -> Reply:
     if delay is None:
         return Reply().say(f"Say when: `{ctx.command} admin match schedule 48h`.")
     runs_at = ctx.now + delay
+    earlier = await ctx.uow.reminders.next_due(program_state_id=ctx.state_id, kind="round")
+    if earlier is not None:  # one scheduled round at a time: the new time replaces the old
+        await ctx.uow.reminders.cancel(
+            program_state_id=ctx.state_id, kinds=("round", "round_notice")
+        )
     await schedule_round(ctx.uow, ctx.state_id, ctx.user, runs_at, ctx.now)
+    replaced = (
+        f"This replaces the round that was to run on {earlier:%a %d %b %H:%M} UTC. "
+        if earlier is not None
+        else ""
+    )
     return Reply().say(
-        f"📣 The next *{ctx.program.name}* round runs on {runs_at:%a %d %b %H:%M} UTC. "
-        "Everyone waiting for a match is told now, so they can pause if they'd rather sit "
-        "it out; I'll send you the result."
+        f"📣 {replaced}The next *{ctx.program.name}* round runs on "
+        f"{runs_at:%a %d %b %H:%M} UTC. Everyone waiting for a match is told now, so they "
+        "can pause if they'd rather sit it out; I'll send you the result."
     )

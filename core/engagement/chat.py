@@ -3,7 +3,7 @@ to extend or close, and the `goals` verb. Activity in spaces is counted here too
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from core.content import Reply, Text, user_text
 from core.context import Context
@@ -20,7 +20,7 @@ from core.domain import (
 from core.engagement.flow import MAX_GOALS
 from core.identity import SpaceRef
 from core.programs.program import Role
-from core.prompt_ids import arg_parts
+from core.prompt_ids import PromptId, arg_parts
 from core.reminders.planning import members_of, plan_reminder
 
 GOAL_WORDS = {
@@ -49,6 +49,12 @@ async def answer_checkin(ctx: Context, participant: Participant, arg: str, choic
         answer = CheckInAnswer(choice)
     except ValueError:
         return Reply().say("Please pick Yes, Not yet or Rain check.")
+    if await _checkin_superseded(ctx, match, int(number)):
+        return Reply().say("That check-in has been replaced by a newer one; please answer that.")
+    earlier = await _my_checkin(ctx, match, participant, int(number))
+    if earlier is not None:
+        return Reply().say(f"You already answered this check-in on {when(earlier.answered_at)}.")
+    await _active(ctx, match, participant)
     await ctx.uow.engagement.record_checkin(
         match.key, CheckIn(int(number), participant.key, answer, ctx.now)
     )
@@ -69,6 +75,54 @@ async def answer_checkin(ctx: Context, participant: Participant, arg: str, choic
         )
         return Reply().say(f"No problem — I'll ask again in {sooner} days.")
     return Reply().say("Thanks. A short message to each other is a good way to find a time.")
+
+
+def when(at: datetime) -> str:
+    """`Mon 2 March at 09:00 UTC`: when something happened, for a person to read."""
+    return f"{at:%a} {at.day} {at:%B} at {at:%H:%M} UTC"
+
+
+async def _my_checkin(
+    ctx: Context, match: MatchRecord, participant: Participant, number: int
+) -> CheckIn | None:
+    """This member's answer to check-in `number`, unless it was a rain check (asked again)."""
+    for checkin in await ctx.uow.engagement.checkins(match.key):
+        mine = checkin.participant_id == participant.key and checkin.number == number
+        if mine and checkin.answer is not CheckInAnswer.RAIN_CHECK:
+            return checkin
+    return None
+
+
+async def _checkin_superseded(ctx: Context, match: MatchRecord, number: int) -> bool:
+    """Whether a newer check-in of the match was shown in its space."""
+    if match.space is None:
+        return False
+    newer = PromptId.of(ctx.program.id, "checkin", match.key, number + 1).encode()
+    return await ctx.uow.prompts.find(match.space.conversation, newer) is not None
+
+
+async def _active(ctx: Context, match: MatchRecord, participant: Participant) -> None:
+    """Answering a match's prompt is activity in the match, like a message in its space."""
+    await ctx.uow.engagement.record_activity(match.key, participant.key, ctx.now.date())
+
+
+async def still_open(ctx: Context, participant: Participant, prompt: PromptId) -> bool:
+    """Whether a prompt of a match's space still waits for this member's answer (a check-in
+    they have not answered, not superseded; an extend-or-close vote they have not cast)."""
+    if prompt.kind == "checkin":
+        match_id, number = arg_parts(prompt.arg, 2) or ("", "")
+        match = await _member_match(ctx, participant, match_id)
+        if match is None or match.status is not MatchStatus.ACTIVE or not number.isdigit():
+            return False
+        if await _checkin_superseded(ctx, match, int(number)):
+            return False
+        return await _my_checkin(ctx, match, participant, int(number)) is None
+    if prompt.kind == "end":
+        match = await _member_match(ctx, participant, prompt.arg)
+        if match is None or match.status is not MatchStatus.ACTIVE:
+            return False
+        return participant.key not in await ctx.uow.engagement.votes(match.key)
+    return False
 
 
 async def answer_goal(ctx: Context, participant: Participant, goal_id: str, choice: str) -> Reply:
@@ -132,6 +186,11 @@ async def vote_end(ctx: Context, participant: Participant, match_id: str, choice
     match = await _member_match(ctx, participant, match_id)
     if match is None or match.status is not MatchStatus.ACTIVE or choice not in ("extend", "close"):
         return Reply().say("That question is closed.")
+    earlier = (await ctx.uow.engagement.votes(match.key)).get(participant.key)
+    if earlier is not None:
+        chose = "to extend" if earlier == "extend" else "to close the match"
+        return Reply().say(f"You already answered this: you chose {chose}.")
+    await _active(ctx, match, participant)
     await ctx.uow.engagement.vote(match.key, participant.key, choice, ctx.now)
     if choice == "extend":
         return Reply().say(
@@ -141,16 +200,17 @@ async def vote_end(ctx: Context, participant: Participant, match_id: str, choice
 
 
 async def goals_verb(ctx: Context, participant: Participant, args: tuple[str, ...]) -> Reply:
+    """`goals`: the goals of each of one's matches; a mentee adds, completes or removes the
+    goals of the match they are the mentee of."""
     matches = await ctx.uow.matches.for_participant(participant.key)
     if not matches:
         return Reply().say("Goals belong to a match; you'll set them once you're matched.")
-    match = matches[0]
-    goals = await ctx.uow.engagement.goals(match.key)
-    is_mentee = participant.key in match.ids(Role.MENTEE)
+    own = next((m for m in matches if participant.key in m.ids(Role.MENTEE)), None)
     action = args[0].lower() if args else ""
-    if action == "add":
-        if not is_mentee:
-            return Reply().say("Goals are set by the mentee of a match.")
+    if action in ("add", "remove", "done") and own is None:
+        return Reply().say("Goals are set by the mentee of a match.")
+    if action == "add" and own is not None:
+        goals = await ctx.uow.engagement.goals(own.key)
         text = " ".join(args[1:]).strip()
         if not text:
             return Reply().say(f"Write the goal after the word: `{ctx.command} goals add <goal>`.")
@@ -161,11 +221,12 @@ async def goals_verb(ctx: Context, participant: Participant, args: tuple[str, ..
                 f"You already have {MAX_GOALS} goals; remove one first "
                 f"(`{ctx.command} goals remove N`)."
             )
-        await ctx.uow.engagement.add_goal(Goal(match.key, participant.key, text, ctx.now, ctx.now))
+        await ctx.uow.engagement.add_goal(Goal(own.key, participant.key, text, ctx.now, ctx.now))
         return Reply().say("🎯 Goal added. Check-ins will ask how it's going.")
-    if action in ("remove", "done") and len(args) > 1 and args[1].isdigit():
+    if action in ("remove", "done") and own is not None and len(args) > 1 and args[1].isdigit():
+        goals = await ctx.uow.engagement.goals(own.key)
         number = int(args[1])
-        if not is_mentee or not 1 <= number <= len(goals):
+        if not 1 <= number <= len(goals):
             return Reply().say(f"Pick a goal number from `{ctx.command} goals`.")
         goal = goals[number - 1]
         if action == "remove":
@@ -174,17 +235,31 @@ async def goals_verb(ctx: Context, participant: Participant, args: tuple[str, ..
         goal.progress, goal.updated_at = GoalProgress.DONE, ctx.now
         await ctx.uow.engagement.save_goal(goal)
         return Reply().say("✅ Marked as done — well done!")
-    if not goals:
-        return Reply().say(
-            f"No goals yet. The mentee sets up to {MAX_GOALS} with "
-            f"`{ctx.command} goals add <goal>`."
+    lines: list[str] = []
+    for match in matches:
+        goals = await ctx.uow.engagement.goals(match.key)
+        if len(matches) == 1:
+            if not goals:
+                return Reply().say(
+                    f"No goals yet. The mentee sets up to {MAX_GOALS} with "
+                    f"`{ctx.command} goals add <goal>`."
+                )
+            lines.append("*Goals of your match*")
+        else:
+            others = [
+                other.safe_name
+                for member in match.members
+                if member.participant_id != participant.key
+                and (other := await ctx.uow.participants.get(member.participant_id))
+            ]
+            lines.append(f"*Goals of your match with {', '.join(others)}*")
+            if not goals:
+                lines.append("No goals yet.")
+        lines.extend(
+            f"{n}. {user_text(g.text, limit=300)} — {GOAL_WORDS[g.progress]}"
+            for n, g in enumerate(goals, start=1)
         )
-    lines = ["*Goals of your match*"]
-    lines.extend(
-        f"{n}. {user_text(g.text, limit=300)} — {GOAL_WORDS[g.progress]}"
-        for n, g in enumerate(goals, start=1)
-    )
-    if is_mentee:
+    if own is not None:
         lines.append(f"`{ctx.command} goals done N` marks one done; `… remove N` removes it.")
     return Reply(messages=[Text("\n".join(lines))])
 

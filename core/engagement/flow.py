@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from core.clock import Clock
 from core.content import Choice, Content, Prompt, Text, user_text
@@ -404,13 +405,16 @@ class Engagement:
             return
         if kind == "mid" and match.status is not MatchStatus.ACTIVE:
             return
-        moment = "half-way through" if kind == "mid" else "at the end of"
+        if reminder.payload.get("early"):
+            asked = f"📝 Your match in *{program.name}* has ended. How did your mentoring go?"
+        else:
+            moment = "half-way through" if kind == "mid" else "at the end of"
+            asked = f"📝 We're {moment} the cycle in *{program.name}*. How is your mentoring going?"
         out.dm(
             person,
             Prompt(
                 PromptId.of(program.id, "feedback", match.key, kind).encode(),
-                f"📝 We're {moment} the cycle in *{program.name}*. How is your mentoring going? "
-                "(Only coordinators see your answer.)",
+                f"{asked} (Only coordinators see your answer.)",
                 RATING_CHOICES,
             ),
         )
@@ -562,23 +566,48 @@ class Engagement:
         )
 
 
+class EndReason(StrEnum):
+    """Why a match ends: its cycle ran out, a coordinator ended it, or a member left."""
+
+    CYCLE = "cycle"
+    COORDINATOR = "coordinator"
+    LEFT = "left"
+
+
 async def end_match(
-    uow: UnitOfWork, program: Program, match: MatchRecord, now: datetime, out: Outgoing
+    uow: UnitOfWork,
+    program: Program,
+    match: MatchRecord,
+    now: datetime,
+    out: Outgoing,
+    why: EndReason = EndReason.CYCLE,
+    leaver: Participant | None = None,
 ) -> None:
-    """Close a match: it ends, enters the history, its space is archived, members give feedback."""
+    """Close a match: it ends, enters the history, its space is archived, members give feedback
+    (all but a member who left); the space is told why it ended."""
     match.status, match.ended_at = MatchStatus.ENDED, now
     await uow.matches.save(match)
     await uow.reminders.cancel(match_id=match.key)
-    out.space(
-        match,
-        Text(
-            f"🌟 Your match in *{program.name}* has ended. Thank you both for the time and care "
+    people = await members_of(uow, match)
+    staying = [p for p in people if leaver is None or p.key != leaver.key]
+    thanks = "Thank you both" if len(people) == 2 else "Thank you all"
+    if why is EndReason.LEFT:
+        role = "mentor" if leaver is not None and leaver.key in match.ids(Role.MENTOR) else "mentee"
+        said = f"👋 A {role} has left *{program.name}*, so this match has ended. {thanks}!"
+    elif why is EndReason.COORDINATOR:
+        said = (
+            f"🌟 A coordinator has ended your match in *{program.name}*. {thanks} for the time "
+            "and care you gave each other! I'll ask each of you for short feedback."
+        )
+    else:
+        said = (
+            f"🌟 Your match in *{program.name}* has ended. {thanks} for the time and care "
             "you gave each other!"
-        ),
-    )
+        )
+    out.space(match, Text(said))
     if program.cycle.archive_spaces and match.space is not None:
         out.archive.append(match.space)
-    for person in await members_of(uow, match):
+    for person in staying:
         await plan_reminder(
             uow,
             program,
@@ -589,5 +618,5 @@ async def end_match(
             state_id=match.program_state_id,
             match_id=match.key,
             participant_id=person.key,
-            payload={"kind": "end"},
+            payload={"kind": "end", "early": why is not EndReason.CYCLE},
         )

@@ -445,7 +445,10 @@ class Onboarding:
             participant.capacity = _capacity(ctx, participant)
             await ctx.uow.participants.save(participant)
             await ctx.uow.onboarding.delete(participant.key)
-            return Reply().say(f"Saved. {question.prompt} → {describe_answer(question, value)}")
+            saved = f"Saved. {question.prompt} → {describe_answer(question, value)}"
+            return Reply().say(
+                "\n".join(filter(None, [saved, await _over_capacity(ctx, participant)]))
+            )
         session.draft[question.id] = value
         return Reply(messages=await self._advance(ctx, participant, session))
 
@@ -468,9 +471,10 @@ class Onboarding:
             every = ctx.program.questions_for(participant.roles)
             steps = form_steps(ctx, form_for(ctx, PROFILE_FORM, every, participant.answers))
             index = _step_of(steps, values)
+            over = await _over_capacity(ctx, participant)
             if 0 <= index < len(steps) - 1:  # the next step; each step is saved on its own
-                return Reply().say(steps[index + 1])
-            return Reply().say("Your profile is saved.")
+                return Reply().say(*([over] if over else []), steps[index + 1])
+            return Reply().say("\n".join(filter(None, ["Your profile is saved.", over])))
         if session is None or session.step is not OnboardingStep.FORM:
             return Reply().say(
                 f"That form is no longer open — send `{ctx.command} join` to continue."
@@ -536,6 +540,25 @@ def _with_line(content: Content, line: str) -> Content:
         return dataclasses.replace(content, text=f"{content.text}\n{line}")
     assert isinstance(content, Text)
     return Text(f"{content.body}\n{line}")
+
+
+async def _over_capacity(ctx: Context, participant: Participant) -> str:
+    """What a mentor's new capacity means when it is below the mentees they have now ("" when
+    it is not): their matches carry on, and no new mentee comes until there is room."""
+    if Role.MENTOR not in participant.roles:
+        return ""
+    taken = sum(
+        len(m.ids(Role.MENTEE))
+        for m in await ctx.uow.matches.for_participant(participant.key)
+        if participant.key in m.ids(Role.MENTOR)
+    )
+    limit = participant.capacity
+    if taken <= limit:
+        return ""
+    return (
+        f"You have {plural(taken, 'mentee')} now, more than your new limit of {limit}: your "
+        "matches carry on until they end, and no new mentee comes to you until a place is free."
+    )
 
 
 def _capacity(ctx: Context, participant: Participant) -> int:

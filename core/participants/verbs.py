@@ -6,17 +6,17 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from core.content import Choice, Prompt, Reply
+from core.content import Choice, Prompt, Reply, Text
 from core.context import Context
 from core.domain import MatchStatus, Participant, ParticipantStatus
 from core.durations import InvalidDuration, describe_duration, parse_duration
 from core.engagement import chat as engagement_chat
-from core.engagement.flow import Outgoing, end_match
+from core.engagement.flow import EndReason, Outgoing, end_match
 from core.engagement.health import match_health
 from core.onboarding.flow import PROFILE_FORM, form_for, form_steps
 from core.programs.answers import describe_answer
 from core.programs.program import Role
-from core.reminders.planning import plan_resume
+from core.reminders.planning import members_of, plan_resume
 from core.rounds import requests
 
 
@@ -114,6 +114,17 @@ async def status(ctx: Context, args: tuple[str, ...]) -> Reply:
             lines.append(f"  next check-in: {checkin:%a %d %b}")
     if not matches:
         lines.append("No match yet — you'll hear from me when the next matching round runs.")
+    if Role.MENTOR in participant.roles and (
+        waiting := await requests.waiting_lines(ctx, participant)
+    ):
+        lines.append("*Requests waiting for your answer*")
+        lines.extend(waiting)
+    asked = await ctx.uow.requests.pending_for_mentee(participant.key)
+    if asked is not None and asked.expires_at > ctx.now:
+        mentor = await ctx.uow.participants.get(asked.mentor_id)
+        who = mentor.safe_name if mentor else "your mentor"
+        until = f"{asked.expires_at:%a %d %b}"
+        lines.append(f"Your request to {who} is waiting for their answer (until {until}).")
     return Reply().say("\n".join(lines))
 
 
@@ -256,6 +267,24 @@ async def request(ctx: Context, args: tuple[str, ...]) -> Reply:
     participant = await enrolled(ctx)
     if isinstance(participant, Reply):
         return participant
+    action = args[0].lower() if args else ""
+    if action in ("accept", "decline"):
+        if Role.MENTOR not in participant.roles:
+            return Reply().say("Only mentors answer requests.")
+        reply, match_id = await requests.answer_by_number(ctx, participant, action, args[1:])
+        if match_id is not None:
+            rounds, program = ctx.services.rounds, ctx.program
+
+            async def open_space() -> Reply:
+                await rounds.open_space(program, match_id)
+                return Reply()
+
+            ctx.after_commit(open_space)
+        return reply
+    if Role.MENTOR in participant.roles and Role.MENTEE not in participant.roles:
+        waiting = await requests.waiting_lines(ctx, participant)
+        if waiting:
+            return Reply().say("\n".join(["*Requests waiting for your answer*", *waiting]))
     if participant.is_paused(ctx.now):
         return Reply().say(f"You're paused; `{ctx.command} resume` first.")
     return await requests.suggestions(ctx, participant)
@@ -266,7 +295,29 @@ async def withdraw(ctx: Context, participant: Participant) -> None:
     await ctx.uow.reminders.cancel(participant_id=participant.key)
     out = Outgoing()
     for found in await ctx.uow.matches.for_participant(participant.key):
-        await end_match(ctx.uow, ctx.program, found, ctx.now, out)
+        mentor = participant.key in found.ids(Role.MENTOR)
+        for other in await members_of(ctx.uow, found):
+            if other.key == participant.key:
+                continue
+            command = ctx.command_for(other.user)
+            if other.key in found.ids(Role.MENTEE) and mentor:
+                then = (
+                    "You're back in the pool: the next matching round will look for a new "
+                    f"mentor for you, or send `{command} request` to ask one now."
+                )
+            else:
+                then = f"`{command} status` shows where you are now."
+            if mentor:
+                who = "Your mentor"
+            else:
+                who = "Your mentee" if other.key in found.ids(Role.MENTOR) else "A mentee"
+            out.dm(
+                other,
+                Text(f"{who} has left *{ctx.program.name}*, so your match has ended. {then}"),
+            )
+        await end_match(
+            ctx.uow, ctx.program, found, ctx.now, out, EndReason.LEFT, leaver=participant
+        )
     ctx.send_later(out)
 
 

@@ -135,15 +135,22 @@ class ReminderRepository(Protocol):
         match_id: int | None = None,
         participant_id: int | None = None,
         kinds: Sequence[str] = (),
+        program_state_id: int | None = None,
     ) -> int:
-        """Drop unfinished reminders of a match or participant (optionally of some kinds).
+        """Drop unfinished reminders of a match, participant or program state (optionally of
+        some kinds; a program state's own, such as a scheduled round, need a kind).
 
         Rows are deleted, so their idempotency keys can be planned again (e.g. after a resume).
         """
         ...
 
     async def next_due(
-        self, *, match_id: int | None = None, participant_id: int | None = None, kind: str
+        self,
+        *,
+        match_id: int | None = None,
+        participant_id: int | None = None,
+        kind: str,
+        program_state_id: int | None = None,
     ) -> datetime | None:
         """When the next unfinished reminder of this kind is due (e.g. `status`'s next check-in)."""
         ...

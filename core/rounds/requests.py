@@ -191,6 +191,49 @@ async def answer(
     return Reply().say(f"Accepted — you and {mentee.safe_name} are matched."), record.key
 
 
+async def waiting_for(ctx: Context, mentor: Participant) -> list[MentorRequest]:
+    """The requests a mentor can still answer, oldest first (numbered from 1 for the verb)."""
+    pending = await ctx.uow.requests.pending_for_mentor(mentor.key)
+    return [r for r in pending if r.expires_at > ctx.now]
+
+
+async def waiting_lines(ctx: Context, mentor: Participant) -> list[str]:
+    """One line per request waiting for the mentor's answer, with the verb that answers it."""
+    lines = []
+    for number, request in enumerate(await waiting_for(ctx, mentor), start=1):
+        mentee = await ctx.uow.participants.get(request.mentee_id)
+        who = mentee.safe_name if mentee else "A mentee"
+        lines.append(
+            f"{number}. {who} would like you as their mentor (answer by "
+            f"{request.expires_at:%a %d %b}): `{ctx.command} request accept {number}` or "
+            f"`{ctx.command} request decline {number}`"
+        )
+    return lines
+
+
+async def answer_by_number(
+    ctx: Context, mentor: Participant, choice: str, args: tuple[str, ...]
+) -> tuple[Reply, int | None]:
+    """`request accept|decline N`: the mentor answers their N-th waiting request (N may be
+    left out when only one waits). A number that names none is asked again."""
+    waiting = await waiting_for(ctx, mentor)
+    if not waiting:
+        return Reply().say("No mentee request is waiting for your answer."), None
+    if not args and len(waiting) == 1:
+        return await answer(ctx, mentor, str(waiting[0].key), choice)
+    number = args[0] if args else ""
+    if number.isdigit() and 1 <= int(number) <= len(waiting):
+        return await answer(ctx, mentor, str(waiting[int(number) - 1].key), choice)
+    count = len(waiting)
+    if not number:
+        asked = f"Which request? Give its number, from 1 to {count}:"
+    elif count == 1:
+        asked = f"There's no request {number}; only one is waiting (number 1):"
+    else:
+        asked = f"There's no request {number}. Please give a number from 1 to {count}:"
+    return Reply().say("\n".join([asked, *await waiting_lines(ctx, mentor)])), None
+
+
 async def _expire(ctx: Context, request: MentorRequest) -> None:
     request.status, request.answered_at = RequestStatus.EXPIRED, ctx.now
     await ctx.uow.requests.save(request)

@@ -66,7 +66,8 @@ async def test_end_match_closes_it_and_asks_for_feedback(harness: Harness) -> No
     assert any("has ended" in t for t in harness.in_space(space))
     await tick(harness)
     surveys = [c for w, c in harness.port.sent if w.id == "ben" and isinstance(c, Prompt)]
-    assert any("at the end of" in p.text for p in surveys)
+    assert any("Your match in *Mentoring Circle* has ended." in p.text for p in surveys)
+    assert not any("at the end of" in p.text for p in surveys)  # it ended early
     assert "already ended" in await harness.say("coordinator", "/mentor admin end-match 1")
 
 
