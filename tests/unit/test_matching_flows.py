@@ -84,6 +84,8 @@ async def test_a_crashed_commit_is_finished_by_the_next_one_without_duplicates(
     harness.port.fail_after_create = 1  # the first space is made, then the call "times out"
     failed = await harness.say("coordinator", "/mentor admin match commit")
     assert "something went wrong" in failed
+    assert "nothing was changed" not in failed  # the round was committed: matches exist
+    assert "That went through and is saved" in failed
     formed = await matches(harness)
     assert len(formed) == 2
     assert not any(m.introduced_at for m in formed)
