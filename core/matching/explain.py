@@ -55,12 +55,11 @@ def _sentence(
             return None
         if len(asked) == 1:
             return f"{name} offers the topic you asked for: {_labels(question, shared)}"
-        part = (
-            f"all {len(asked)}"
-            if len(shared) == len(asked)
-            else f"{len(shared)} of the {len(asked)}"
-        )
-        return f"{name} offers {part} topics you asked for: {_labels(question, shared)}"
+        if len(shared) < len(asked):
+            part = f"{len(shared)} of the {len(asked)} topics"
+        else:
+            part = "both topics" if len(asked) == 2 else f"all {len(asked)} topics"
+        return f"{name} offers {part} you asked for: {_labels(question, shared)}"
     if kind is RuleKind.SAME:
         if question.kind.has_options:
             shared = [v for v in _chosen(mine) if v in _chosen(theirs)]
