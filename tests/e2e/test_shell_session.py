@@ -110,6 +110,12 @@ def test_demo_plays_the_tour_and_exits_without_a_terminal(tmp_path: Path) -> Non
     assert "mentorbot in #mentoring-1-ben-ana: 👋 Welcome, Ben and Ana!" in out
     assert "mentorbot → chen: The Mentoring Circle matching round has run" in out
     assert "excluded for sharing no language with you" in out
+    # words for their reader: each role is asked in its own words, counts read right
+    assert "mentorbot → ana: (4/9) Which languages are you comfortable being mentored in?" in out
+    assert "mentorbot → ben: (3/8) Which languages are you comfortable mentoring in?" in out
+    assert "comfortable mentoring in" not in out.split("/as ben", 1)[0]
+    assert "Ben offers both topics you asked for" in out
+    assert "1 of 1 mentor was excluded" in out
     assert "matched with Ben since" in out
     assert "It's been 10 days since anyone wrote here" in out  # the nudge
     assert "mentorbot in #mentoring-1-ben-ana: 📅 Check-in time, Ben and Ana!" in out

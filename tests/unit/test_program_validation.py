@@ -58,6 +58,10 @@ def variant(path: str, value: object) -> dict:
 
 
 BROKEN = [
+    (
+        variant("questions.0.prompt_mentor", "Which topics do you offer?"),
+        ["question 'wanted'", "'prompt_mentor' is set but the question is asked of mentees only"],
+    ),
     (variant("questions.0.kind", "essay"), ["question 'wanted': kind", "'single_choice'"]),
     (
         variant("questions.1.id", "wanted"),
