@@ -116,6 +116,11 @@ def test_demo_plays_the_tour_and_exits_without_a_terminal(tmp_path: Path) -> Non
     assert "comfortable mentoring in" not in out.split("/as ben", 1)[0]
     assert "Ben offers both topics you asked for" in out
     assert "1 of 1 mentor was excluded" in out
+    # the coordinator's preview speaks about the people; the mentee's words speak to her
+    assert "Ben offers both topics Ana asked for: Career growth, Leadership; They both speak" in out
+    assert "• Chen: No mentor passes the required rules: 1 of 1 mentor was excluded for " in out
+    assert "sharing no language with Chen." in out
+    assert "Why you were matched: Ben offers both topics you asked for" in out
     assert "matched with Ben since" in out
     assert "It's been 10 days since anyone wrote here" in out  # the nudge
     assert "mentorbot in #mentoring-1-ben-ana: 📅 Check-in time, Ben and Ana!" in out

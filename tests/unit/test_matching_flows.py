@@ -44,7 +44,7 @@ async def test_preview_shows_the_round_and_changes_nothing(harness: Harness) -> 
     assert "Ben & Cy — score" in preview
     assert "Ben offers" in preview
     assert "Dee: No mentor passes the required rules" in preview
-    assert "sharing no language with you" in preview
+    assert "sharing no language with Dee" in preview  # the coordinator reads about Dee
     assert await matches(harness) == []
     assert harness.port.spaces == []
 
@@ -114,7 +114,7 @@ async def test_earlier_pairs_are_not_matched_again(harness: Harness) -> None:
         await uow.matches.save(found)
     preview = await harness.say("coordinator", "/mentor admin match preview")
     assert "0 of 1 mentees matched" in preview
-    assert "matched with you before" in preview
+    assert "matched with Ana before" in preview  # the coordinator reads about Ana
 
 
 async def test_mentee_request_accept_creates_the_match_and_space(harness: Harness) -> None:
