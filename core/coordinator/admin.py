@@ -47,8 +47,16 @@ async def status(ctx: Context) -> Reply:
         return f"• {role}s: " + ", ".join(parts)
 
     health: Counter[str] = Counter()
+    taken: Counter[int] = Counter()  # mentees each mentor has in active matches
     for found in await ctx.uow.matches.list(ctx.state_id):
         health[(await match_health(ctx.uow, ctx.program, found, ctx.now)).value] += 1
+        for mentor_id in found.ids(Role.MENTOR):
+            taken[mentor_id] += len(found.ids(Role.MENTEE))
+    free = sum(
+        max(0, p.capacity - taken[p.key])
+        for p in people
+        if Role.MENTOR in p.roles and _state(p, ctx) == "active"
+    )
     onboarding = sum(1 for p in people if p.status is ParticipantStatus.ONBOARDING)
     left = sum(1 for p in people if p.status is ParticipantStatus.LEFT)
     sent = await ctx.uow.reminders.counts(ctx.state_id, MESSAGE_KINDS)
@@ -58,7 +66,7 @@ async def status(ctx: Context) -> Reply:
                 f"*{ctx.program.name}* — enrolment {enrolment_word(ctx)}",
                 line("mentee"),
                 line("mentor"),
-                f"• mentee places offered by active mentors: {capacity}",
+                f"• mentee places offered by active mentors: {capacity}, {free} still free",
                 f"• part-way through joining: {onboarding}",
                 "• matches: " + ", ".join(f"{health[h.value]} {h.value}" for h in Health),
                 f"• left: {left}",

@@ -126,6 +126,8 @@ def test_demo_plays_the_tour_and_exits_without_a_terminal(tmp_path: Path) -> Non
     assert "mentorbot in #mentoring-1-ben-ana: 📅 Check-in time, Ben and Ana!" in out
     assert "mentorbot → coordinator: 🚩 The match Ben & Ana" in out  # at risk
     assert "matches: 0 active, 0 quiet, 1 at risk" in out
+    assert "mentee places offered by active mentors: 2, 2 still free" in out  # before the round
+    assert "mentee places offered by active mentors: 2, 1 still free" in out  # Ana takes one
     assert "Your turn" not in out  # no terminal: the tour ends the demo
     assert time.monotonic() - started < 60
 
