@@ -100,6 +100,7 @@ def test_demo_plays_the_tour_and_exits_without_a_terminal(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "── Ana is a product engineer" in out
+    assert "── Chen joins as a mentee too, but speaks only Chinese" in out  # as she joins
     assert "Please pick at most 3 (you picked 4)." in out
     assert "You're enrolled in Mentoring Circle as a mentee" in out
     assert "as a mentor. You can take up to 2 mentees." in out
