@@ -29,16 +29,18 @@ async def status_of_match(harness: Harness) -> MatchStatus:
 
 
 async def test_stats_show_each_match(harness: Harness) -> None:
-    assert "no active matches" in await harness.say("coordinator", "/mentor admin stats")
+    assert "no matches running" in await harness.say("coordinator", "/mentor admin stats")
     space = await matched(harness)
     await harness.say("ana", "/mentor goals add Give a talk")
     await live(harness, 15)
     (checkin,) = [p for p in harness.prompts_in(space) if ":checkin:" in p.id]
     await harness.click("ana", "yes", prompt_id=checkin.id)
     stats = await harness.say("coordinator", "/mentor admin stats")
-    assert "1 active match" in stats
+    assert "1 match running" in stats  # as `admin status` counts them
+    status = await harness.say("coordinator", "/mentor admin status")
+    assert "— 1 running" in status
     assert "#1 Ben & Ana — active" in stats
-    assert "met at 1 of 1 check-ins; goals 0/1 done" in stats
+    assert "met at 1 of 1 check-in; goals 0/1 done" in stats
     assert "Only coordinators" in await harness.say("ana", "/mentor admin stats")
 
 
