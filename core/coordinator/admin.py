@@ -105,7 +105,8 @@ async def stats(ctx: Context) -> Reply:
         rating = f", feedback {mean(scores):.1f}/5" if scores else ""
         lines.append(
             f"• #{found.key} {names} — {health.value}, since {found.created_at:%d %b}; "
-            f"met at {len(met)} of {plural(len(rounds), 'check-in')}; goals {done}/{len(goals)} done{rating}"
+            f"met at {len(met)} of {plural(len(rounds), 'check-in')}; "
+            f"goals {done}/{len(goals)} done{rating}"
         )
     if ratings:
         lines.append(
