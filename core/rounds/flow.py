@@ -138,7 +138,7 @@ def render_preview(program: Program, pool: Pool, result: MatchResult, command: s
     proof = "proven optimal" if result.optimality.proven else f"gap {result.optimality.gap:.2%}"
     lines = [
         f"*Match preview — {program.name}* (nothing has changed yet)",
-        f"{result.matched} of {mentees} mentees matched{share} · total score "
+        f"{result.matched} of {plural(mentees, 'mentee')} matched{share} · total score "
         f"{result.total_score:g} · {proof}",
     ]
     for number, found in enumerate(result.matches, start=1):

@@ -97,7 +97,7 @@ async def test_leaving_ends_ones_matches(harness: Harness) -> None:
     assert await status_of_match(harness) is MatchStatus.ENDED
     assert any("has ended" in t for t in harness.in_space(space))
     preview = await harness.say("coordinator", "/mentor admin match preview")
-    assert "0 of 1 mentees matched" in preview  # Ana waits for a new mentor
+    assert "0 of 1 mentee matched" in preview  # Ana waits for a new mentor
 
 
 async def test_forgetting_oneself_ends_ones_matches_first(harness: Harness) -> None:

@@ -113,7 +113,7 @@ async def test_earlier_pairs_are_not_matched_again(harness: Harness) -> None:
         found.ended_at = harness.clock.now()
         await uow.matches.save(found)
     preview = await harness.say("coordinator", "/mentor admin match preview")
-    assert "0 of 1 mentees matched" in preview
+    assert "0 of 1 mentee matched" in preview
     assert "matched with Ana before" in preview  # the coordinator reads about Ana
 
 
