@@ -90,6 +90,8 @@ class App:
             clock=self.clock,
             run_due=self.dispatcher.run_until_idle,
             stop=self.stopping.set,
+            spaces=self.bot.spaces,
+            pending=self.bot.pending,
         )
 
     async def close(self) -> None:

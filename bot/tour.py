@@ -32,7 +32,7 @@ TOUR: tuple[str, ...] = (
     "Engineering manager in Berlin; I have grown three teams from scratch.",
     "1",
     "/mentor status",
-    "# Chen joins too, but mentors only in Chinese — and nobody here speaks it.",
+    "# Chen joins as a mentee too, but speaks only Chinese — and no mentor here does.",
     "/as chen",
     "/mentor join mentee",
     "1",

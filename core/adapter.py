@@ -22,13 +22,22 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from core.clock import Clock
-from core.content import Reply
+from core.content import Content, Reply
 from core.events import Event
 from core.identity import PlatformUser
 from core.ports import ChatPort
+from core.spaces import SpaceInfo
 
 if TYPE_CHECKING:  # core.service is heavy; adapters only need the type
     from core.service import Standing
+
+
+async def _no_spaces(platform: str, workspace_id: str) -> list[SpaceInfo]:
+    return []
+
+
+async def _nothing_pending(user: PlatformUser) -> list[Content]:
+    return []
 
 
 class AdapterConfigError(ValueError):
@@ -45,7 +54,11 @@ class AdapterServices:
       the bot (backed by the shared database), so a platform's retried delivery is handled once;
     * `clock` — the bot's clock (a `ManualClock` in the tour and the tests);
     * `run_due` — deliver the reminders due now (the shell's `/advance` moves time, then this);
-    * `stop` — ask the whole process to stop (the shell does at end of input or `/quit`).
+    * `stop` — ask the whole process to stop (the shell does at end of input or `/quit`);
+    * `spaces` — the match spaces made on a platform in a workspace, with their members' user
+      ids (from the database: an adapter without memory of its own learns its rooms here);
+    * `pending` — what a person still has to answer in their DM (their onboarding step or the
+      latest open prompt), to show again when they come back after a restart.
     """
 
     handle: Callable[[Event], Awaitable[Reply]]
@@ -54,6 +67,8 @@ class AdapterServices:
     clock: Clock
     run_due: Callable[[], Awaitable[object]]
     stop: Callable[[], None]
+    spaces: Callable[[str, str], Awaitable[list[SpaceInfo]]] = _no_spaces
+    pending: Callable[[PlatformUser], Awaitable[list[Content]]] = _nothing_pending
 
 
 class Adapter(Protocol):

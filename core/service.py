@@ -13,7 +13,7 @@ from datetime import datetime
 
 from core import prompts
 from core.clock import Clock
-from core.content import Reply, parse_choice_text
+from core.content import Content, Reply, parse_choice_text
 from core.context import Context, Services
 from core.coordinator.access import coordinates
 from core.domain import OnboardingSession, Participant, ParticipantStatus
@@ -35,6 +35,7 @@ from core.prompt_ids import PromptId
 from core.reminders.messages import Outbox, message, plan_messages
 from core.rounds import requests
 from core.rounds.flow import Rounds
+from core.spaces import SpaceInfo, spaces_of
 from core.verbs import VERBS_BY_NAME, help_text, is_coordinator
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,13 @@ EXPLAINS_REPEATS = frozenset({"ask", "req"})
 FAILURE = (
     "Sorry — something went wrong on my side and nothing was changed. "
     "Your earlier answers are safe; please try again in a moment."
+)
+# Follow-up work after the commit failed (opening a match's room, say): what the person did
+# was saved, so this must not say that nothing changed.
+FAILURE_AFTER_COMMIT = (
+    "That went through and is saved — but something went wrong on my side while finishing "
+    "it off, so part of what should follow (a message, a match's room) may be missing. "
+    "If it doesn't turn up soon, please tell a coordinator."
 )
 NO_PROGRAM_HERE = (
     "mentorbot has no mentoring program in this workspace yet — ask the person who runs "
@@ -97,7 +105,7 @@ class MentorBot:
                     reply.extend(await job())
                 except Exception:
                     log.exception("follow-up work of %s failed", type(event).__name__)
-                    reply.say(FAILURE)
+                    reply.say(FAILURE_AFTER_COMMIT)
         return reply
 
     def programs_in(self, platform: str, workspace_id: str) -> list[Program]:
@@ -119,6 +127,35 @@ class MentorBot:
                 enrolled = enrolled or (person is not None and person.status in active)
         coordinator = await coordinates(port, user, here)
         return Standing(enrolled=enrolled, coordinator=coordinator)
+
+    async def spaces(self, platform: str, workspace_id: str) -> list[SpaceInfo]:
+        """The match spaces made on a platform in a workspace, with their members (from the
+        database: an adapter that restarts without memory learns its rooms here)."""
+        async with self.store.transaction() as uow:
+            here = self.programs_in(platform, workspace_id)
+            return await spaces_of(uow, here, platform, workspace_id)
+
+    async def pending(self, user: PlatformUser) -> list[Content]:
+        """What a person still has to answer in their DM: the onboarding step they are on, or
+        the latest open prompt there (shown again when they come back after a restart)."""
+        where = Conversation.dm(user)
+        turn: list[Context] = []
+        async with self.store.transaction() as uow:
+            event = MessageSeen(user, where, self.clock.now())
+            for program in self.programs_in(user.platform, user.workspace_id):
+                ctx = await self._context(uow, program, event, turn)
+                participant = await uow.participants.find(ctx.state_id, user)
+                session = await uow.onboarding.get(participant.key) if participant else None
+                if participant is not None and session is not None:
+                    shown = await self.onboarding.current(ctx, participant, session)
+                    await prompts.record_reply(uow, where, shown, ctx.now)
+                    return shown
+            latest = await uow.prompts.latest(where)
+        if latest is None or not latest.open:
+            return []
+        waiting = latest.as_prompt()
+        text = "This question is still waiting for your answer:"
+        return [dataclasses.replace(waiting, text=text)]
 
     async def _dispatch(self, uow: UnitOfWork, event: Event, turn: list[Context]) -> Reply:
         if isinstance(event, CommandInvoked):

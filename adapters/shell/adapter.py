@@ -88,6 +88,9 @@ class ShellState:
     rooms: dict[str, Room] = field(default_factory=dict)
     people: list[str] = field(default_factory=list)
     delivered: dict[str, MessageRef] = field(default_factory=dict)
+    # people this process has shown something to, or who typed here: the others, coming back
+    # after a restart, are shown what they still have to answer
+    seen: set[str] = field(default_factory=set)
 
 
 class ShellAdapter:
@@ -126,6 +129,7 @@ class ShellAdapter:
 
     async def start(self, services: AdapterServices) -> None:
         self._services = services
+        await self._load_rooms()
         self._session = asyncio.create_task(self._run(services), name="shell-session")
 
     async def close(self) -> None:
@@ -200,16 +204,36 @@ class ShellAdapter:
         return SpaceRef(PLATFORM, workspace_id, name, name)
 
     async def add_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None:
-        room = self.state.rooms[space.space_id]
+        room = await self._room_of(space)
         room.members.extend(u.user_id for u in users if u.user_id not in room.members)
 
     async def remove_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None:
-        room = self.state.rooms[space.space_id]
+        room = await self._room_of(space)
         room.members[:] = [m for m in room.members if m not in {u.user_id for u in users}]
 
     async def archive_space(self, space: SpaceRef) -> None:
-        self.state.rooms[space.space_id].archived = True
+        (await self._room_of(space)).archived = True
         self._write(f"🗄  room #{space.space_id} archived")
+
+    async def _room_of(self, space: SpaceRef) -> Room:
+        """The room of a space core knows, even one made before this process started."""
+        if space.space_id not in self.state.rooms:
+            await self._load_rooms()
+        room = self.state.rooms.get(space.space_id)
+        if room is None:  # core knows a space the database does not list: keep it anyway
+            room = self.state.rooms[space.space_id] = Room(space.space_id, space.name, [])
+        return room
+
+    async def _load_rooms(self) -> None:
+        """Learn the rooms made by earlier runs (match spaces, from the bot's database)."""
+        if self._services is None:
+            return
+        for info in await self._services.spaces(PLATFORM, WORKSPACE):
+            name = info.space.space_id
+            if name not in self.state.rooms:
+                self.state.rooms[name] = Room(name, info.topic, list(info.members), info.archived)
+            for person in info.members:
+                self._meet(person)
 
     async def user_info(self, user: PlatformUser) -> UserInfo:
         return UserInfo(display_name=user.user_id.capitalize())
@@ -278,6 +302,7 @@ class ShellAdapter:
 
     def _show(self, to: Conversation, content: Content, *, updated: bool = False) -> None:
         if to.kind is ConversationKind.DM:
+            self.state.seen.add(to.id)
             header = f"mentorbot → {to.id}"
         else:
             header = f"mentorbot in #{to.id}"
@@ -314,12 +339,19 @@ class ShellAdapter:
         self.state.current, self.state.room = cleaned, None
         self._meet(cleaned)
         self._write(f"  (you are now {cleaned}, in your DMs with mentorbot)")
+        if cleaned not in self.state.seen and self._services is not None:
+            self.state.seen.add(cleaned)  # back after a restart: what is still open
+            dm = Conversation.dm(self.user())
+            for content in await self._services.pending(self.user()):
+                self._show(dm, content)
 
     async def _dm(self, _: str) -> None:
         self.state.room = None
         self._write(f"  ({self.state.current} is in their DMs with mentorbot)")
 
     async def _room(self, name: str) -> None:
+        if name.lstrip("#") not in self.state.rooms:
+            await self._load_rooms()
         room = self.state.rooms.get(name.lstrip("#"))
         if room is None:
             known = ", ".join(f"#{r}" for r in self.state.rooms) or "none yet"
@@ -331,6 +363,7 @@ class ShellAdapter:
             self._write(f"  ({self.state.current} is in #{room.name}: {room.topic})")
 
     async def _users(self, _: str) -> None:
+        await self._load_rooms()
         people = ", ".join(self.state.people) or "nobody yet"
         self._write(f"  People: {people}")
         for room in self.state.rooms.values():

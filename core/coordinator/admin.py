@@ -47,8 +47,16 @@ async def status(ctx: Context) -> Reply:
         return f"• {role}s: " + ", ".join(parts)
 
     health: Counter[str] = Counter()
+    taken: Counter[int] = Counter()  # mentees each mentor has in active matches
     for found in await ctx.uow.matches.list(ctx.state_id):
         health[(await match_health(ctx.uow, ctx.program, found, ctx.now)).value] += 1
+        for mentor_id in found.ids(Role.MENTOR):
+            taken[mentor_id] += len(found.ids(Role.MENTEE))
+    free = sum(
+        max(0, p.capacity - taken[p.key])
+        for p in people
+        if Role.MENTOR in p.roles and _state(p, ctx) == "active"
+    )
     onboarding = sum(1 for p in people if p.status is ParticipantStatus.ONBOARDING)
     left = sum(1 for p in people if p.status is ParticipantStatus.LEFT)
     sent = await ctx.uow.reminders.counts(ctx.state_id, MESSAGE_KINDS)
@@ -58,9 +66,11 @@ async def status(ctx: Context) -> Reply:
                 f"*{ctx.program.name}* — enrolment {enrolment_word(ctx)}",
                 line("mentee"),
                 line("mentor"),
-                f"• mentee places offered by active mentors: {capacity}",
+                f"• mentee places offered by active mentors: {capacity}, {free} still free",
                 f"• part-way through joining: {onboarding}",
-                "• matches: " + ", ".join(f"{health[h.value]} {h.value}" for h in Health),
+                "• matches: "
+                + ", ".join(f"{health[h.value]} {h.value}" for h in Health)
+                + f" — {sum(health.values())} running",
                 f"• left: {left}",
                 f"• messages: {sent.delivered} delivered, {sent.failed} failed, "
                 f"{plural(sent.unreachable, 'person', 'people')} unreachable by DM",
@@ -77,8 +87,8 @@ async def stats(ctx: Context) -> Reply:
     """Per-match numbers for reports: health, check-ins met, goals done, feedback."""
     matches = await ctx.uow.matches.list(ctx.state_id)
     if not matches:
-        return Reply().say(f"*{ctx.program.name}* has no active matches yet.")
-    lines = [f"*{ctx.program.name}* — {plural(len(matches), 'active match', 'active matches')}"]
+        return Reply().say(f"*{ctx.program.name}* has no matches running yet.")
+    lines = [f"*{ctx.program.name}* — {plural(len(matches), 'match', 'matches')} running"]
     ratings: list[int] = []
     feedback = await ctx.uow.engagement.feedback_for(ctx.state_id)
     for found in matches:
@@ -95,7 +105,8 @@ async def stats(ctx: Context) -> Reply:
         rating = f", feedback {mean(scores):.1f}/5" if scores else ""
         lines.append(
             f"• #{found.key} {names} — {health.value}, since {found.created_at:%d %b}; "
-            f"met at {len(met)} of {len(rounds)} check-ins; goals {done}/{len(goals)} done{rating}"
+            f"met at {len(met)} of {plural(len(rounds), 'check-in')}; "
+            f"goals {done}/{len(goals)} done{rating}"
         )
     if ratings:
         lines.append(

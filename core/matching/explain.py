@@ -6,6 +6,7 @@ largest components, using option labels from the program.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,12 +56,11 @@ def _sentence(
             return None
         if len(asked) == 1:
             return f"{name} offers the topic you asked for: {_labels(question, shared)}"
-        part = (
-            f"all {len(asked)}"
-            if len(shared) == len(asked)
-            else f"{len(shared)} of the {len(asked)}"
-        )
-        return f"{name} offers {part} topics you asked for: {_labels(question, shared)}"
+        if len(shared) < len(asked):
+            part = f"{len(shared)} of the {len(asked)} topics"
+        else:
+            part = "both topics" if len(asked) == 2 else f"all {len(asked)} topics"
+        return f"{name} offers {part} you asked for: {_labels(question, shared)}"
     if kind is RuleKind.SAME:
         if question.kind.has_options:
             shared = [v for v in _chosen(mine) if v in _chosen(theirs)]
@@ -125,3 +125,44 @@ def rule_phrase(question: Question, kind: RuleKind) -> str:
     if question.kind in (QuestionKind.NUMBER, QuestionKind.SCALE):
         return f"not enough difference in {_words(question.id)}"
     return f"failing the {kind.value} rule on {_words(question.id)}"
+
+
+# The sentences above speak to the mentee ("you asked for", "You both speak"); a coordinator
+# reads them about the pair. Each pattern is one of the shapes written above, in order.
+_ABOUT_PAIR = (
+    (re.compile(r"\byou asked for\b"), "{mentee} asked for"),
+    (re.compile(r"^You (both|gave|come|are)\b"), r"They \1"),
+    (re.compile(r"\bthan you$"), "than {mentee}"),
+    (re.compile(r"\babove yours$"), "above {mentee}'s"),
+)
+# The reasons for not being matched speak to the person left out; a coordinator reads them
+# about that person.
+_ABOUT_PERSON = (
+    (re.compile(r"\bYou are\b"), "{name} is"),
+    (re.compile(r"\byou are\b"), "{name} is"),
+    (re.compile(r"\bYou have\b"), "{name} has"),
+    (re.compile(r"\bYou haven't\b"), "{name} hasn't"),
+    (re.compile(r"\byou weren't\b"), "they weren't"),
+    (re.compile(r"\bwho fits? you\b"), "who fits {name}"),
+    (re.compile(r"\bwith you\b"), "with {name}"),
+    (re.compile(r"\bas you\b"), "as {name}"),
+    (re.compile(r"\byour answers\b"), "{name}'s answers"),
+    (re.compile(r"\byour\b"), "{name}'s"),
+)
+
+
+def about_pair(sentences: list[str] | tuple[str, ...], mentee: str) -> list[str]:
+    """Explanation sentences as a coordinator reads them: the mentee named, the pair 'they'."""
+    out = []
+    for sentence in sentences:
+        for pattern, replacement in _ABOUT_PAIR:
+            sentence = pattern.sub(replacement.replace("{mentee}", mentee), sentence)
+        out.append(sentence)
+    return out
+
+
+def reason_about(reason: str, name: str) -> str:
+    """A reason for not being matched as a coordinator reads it, about `name`."""
+    for pattern, replacement in _ABOUT_PERSON:
+        reason = pattern.sub(replacement.replace("{name}", name), reason)
+    return reason

@@ -32,16 +32,20 @@ def _mentee_reason(scorer: Scorer, excluded: dict[int, int], feasible: int) -> s
         return "There is no mentor with free capacity in this round."
     if feasible:
         return (
-            f"All {feasible} mentor{'s' if feasible > 1 else ''} who fit your answers are full "
-            "this round; you are on the waiting list."
+            f"All {feasible} mentors who fit your answers are full this round; "
+            "you are on the waiting list."
+            if feasible > 1
+            else "The one mentor who fits your answers is full this round; "
+            "you are on the waiting list."
         )
     if excluded:
         worst = max(excluded, key=lambda n: (excluded[n], -n))
         count = excluded[worst]
         if count:
             rule = scorer.rules[worst]
+            were = "mentor was" if n_r == 1 else "mentors were"
             return (
-                f"No mentor passes the required rules: {count} of {n_r} mentors were excluded "
+                f"No mentor passes the required rules: {count} of {n_r} {were} excluded "
                 f"for {rule_phrase(rule.question, rule.rule.rule)}."
             )
     return "Every mentor who fits you was matched with you before or declined; none is left."

@@ -121,6 +121,10 @@ class Question(_Model):
     ask: Ask
     kind: QuestionKind
     prompt: str = Field(min_length=1, max_length=500)
+    # the question as asked of people who join in that role alone ("Which languages do you
+    # speak?" to a mentee); `prompt` is for everyone else
+    prompt_mentee: str | None = Field(default=None, min_length=1, max_length=500)
+    prompt_mentor: str | None = Field(default=None, min_length=1, max_length=500)
     help: str | None = Field(default=None, max_length=500)
     options: tuple[Option, ...] = ()
     max_length: int | None = Field(default=None, ge=1, le=3000)
@@ -139,6 +143,24 @@ class Question(_Model):
     @classmethod
     def _options(cls, raw: Any) -> Any:
         return [_option(item) for item in raw] if isinstance(raw, list) else raw
+
+    def prompt_for(self, roles: frozenset[Role]) -> str:
+        """The wording for someone joining in `roles`: a per-role prompt for one role alone."""
+        if roles == frozenset({Role.MENTEE}) and self.prompt_mentee:
+            return self.prompt_mentee
+        if roles == frozenset({Role.MENTOR}) and self.prompt_mentor:
+            return self.prompt_mentor
+        return self.prompt
+
+    @model_validator(mode="after")
+    def _per_role_prompts(self) -> Question:
+        for role, text in ((Role.MENTEE, self.prompt_mentee), (Role.MENTOR, self.prompt_mentor)):
+            if text is not None and not self.ask.includes(role):
+                raise ValueError(
+                    f"'prompt_{role.value}' is set but the question is asked of "
+                    f"{self.ask.value}s only (ask: {self.ask.value})"
+                )
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Question:
@@ -323,7 +345,14 @@ class Program(_Model):
         raise KeyError(question_id)
 
     def questions_for(self, roles: frozenset[Role]) -> list[Question]:
-        return [q for q in self.questions if any(q.ask.includes(role) for role in roles)]
+        """The questions asked of someone in `roles`, worded for them (`prompt_for`)."""
+        return [
+            q
+            if q.prompt_for(roles) == q.prompt
+            else q.model_copy(update={"prompt": q.prompt_for(roles)})
+            for q in self.questions
+            if any(q.ask.includes(role) for role in roles)
+        ]
 
     def capacity_for(self, answers: dict[str, Any]) -> int:
         """A mentor's capacity: their answer to the capacity question, clamped, or the default."""

@@ -34,6 +34,7 @@ from core.domain import (
 )
 from core.identity import Conversation
 from core.matching import Candidate, MatchInput, MatchResult, match
+from core.matching.explain import about_pair, reason_about
 from core.ports import ChatPort, MessageRef, Store, UnitOfWork, command_on
 from core.programs.program import Program, Role
 from core.reminders.messages import Outbox, message, plan_messages
@@ -137,18 +138,21 @@ def render_preview(program: Program, pool: Pool, result: MatchResult, command: s
     proof = "proven optimal" if result.optimality.proven else f"gap {result.optimality.gap:.2%}"
     lines = [
         f"*Match preview — {program.name}* (nothing has changed yet)",
-        f"{result.matched} of {mentees} mentees matched{share} · total score "
+        f"{result.matched} of {plural(mentees, 'mentee')} matched{share} · total score "
         f"{result.total_score:g} · {proof}",
     ]
     for number, found in enumerate(result.matches, start=1):
         names = " & ".join(_names(pool, found.mentors) + _names(pool, found.mentees))
         lines.append(f"{number}. {names} — score {found.score:g}")
-        lines.append(f"    {'; '.join(found.explanation)}")
+        words = list(found.explanation)
+        if len(found.mentees) == 1 and len(found.mentors) == 1:  # a pair: name the mentee
+            words = about_pair(words, _names(pool, found.mentees)[0])
+        lines.append(f"    {'; '.join(words)}")
     if result.unmatched:
         lines.append("*Not matched*")
         for person in result.unmatched:
             who = _names(pool, (person.id,))[0]
-            lines.append(f"• {who}: {person.reason}")
+            lines.append(f"• {who}: {reason_about(person.reason, who)}")
     if result.matches:
         lines.append(f"Send `{command} admin match commit` to create these matches.")
     return "\n".join(lines)

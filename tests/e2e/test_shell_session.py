@@ -100,6 +100,7 @@ def test_demo_plays_the_tour_and_exits_without_a_terminal(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "── Ana is a product engineer" in out
+    assert "── Chen joins as a mentee too, but speaks only Chinese" in out  # as she joins
     assert "Please pick at most 3 (you picked 4)." in out
     assert "You're enrolled in Mentoring Circle as a mentee" in out
     assert "as a mentor. You can take up to 2 mentees." in out
@@ -110,11 +111,24 @@ def test_demo_plays_the_tour_and_exits_without_a_terminal(tmp_path: Path) -> Non
     assert "mentorbot in #mentoring-1-ben-ana: 👋 Welcome, Ben and Ana!" in out
     assert "mentorbot → chen: The Mentoring Circle matching round has run" in out
     assert "excluded for sharing no language with you" in out
+    # words for their reader: each role is asked in its own words, counts read right
+    assert "mentorbot → ana: (4/9) Which languages are you comfortable being mentored in?" in out
+    assert "mentorbot → ben: (3/8) Which languages are you comfortable mentoring in?" in out
+    assert "comfortable mentoring in" not in out.split("/as ben", 1)[0]
+    assert "Ben offers both topics you asked for" in out
+    assert "1 of 1 mentor was excluded" in out
+    # the coordinator's preview speaks about the people; the mentee's words speak to her
+    assert "Ben offers both topics Ana asked for: Career growth, Leadership; They both speak" in out
+    assert "• Chen: No mentor passes the required rules: 1 of 1 mentor was excluded for " in out
+    assert "sharing no language with Chen." in out
+    assert "Why you were matched: Ben offers both topics you asked for" in out
     assert "matched with Ben since" in out
     assert "It's been 10 days since anyone wrote here" in out  # the nudge
     assert "mentorbot in #mentoring-1-ben-ana: 📅 Check-in time, Ben and Ana!" in out
     assert "mentorbot → coordinator: 🚩 The match Ben & Ana" in out  # at risk
     assert "matches: 0 active, 0 quiet, 1 at risk" in out
+    assert "mentee places offered by active mentors: 2, 2 still free" in out  # before the round
+    assert "mentee places offered by active mentors: 2, 1 still free" in out  # Ana takes one
     assert "Your turn" not in out  # no terminal: the tour ends the demo
     assert time.monotonic() - started < 60
 

@@ -105,7 +105,7 @@ async def play(driver: Driver) -> Story:
         answered = await d.click("ana", "Yes", in_space=space.id)
         assert answered.strip(), "the person hears their answer was taken"
         stats = await d.say("cora", "/mentor admin stats")
-        assert "met at 1 of 1 check-ins" in stats, stats
+        assert "met at 1 of 1 check-in;" in stats, stats
 
     async with story.step(
         "my-data is answered privately, even asked in the space", needs=PRIVATE_REPLIES

@@ -64,7 +64,9 @@ def test_suggestions_are_ranked_and_explained(program: Program) -> None:
     found = suggest(round_input(program, people, at=AT), "ana", limit=3)
     assert [s.mentor_id for s in found] == ["cy", "bo"]
     assert found[0].score > found[1].score
-    assert "all 2 topics" in found[0].explanation[0]
+    assert "Cy offers both topics you asked for" in found[0].explanation[0] or (
+        "cy offers both topics you asked for" in found[0].explanation[0]
+    )
 
 
 def test_unmatched_mentor_is_told_why(program: Program) -> None:
@@ -113,3 +115,14 @@ def test_best_mentor_per_cohort_is_an_optimal_assignment() -> None:
     state = _seed(capped, mentor_of, 1)
     assert _reassign(state, capped) == 1
     assert state.mentor.tolist() == [best]
+
+
+def test_counts_in_reasons_and_explanations_read_right(program: Program) -> None:
+    alone = [mentee("ana"), mentor("di", languages=["fr"])]
+    (why,) = [u.reason for u in match(round_input(program, alone)).unmatched if u.id == "ana"]
+    assert "1 of 1 mentor was excluded for sharing no language with you" in why
+    pair = [mentee("ana", topics_wanted=["career", "python"]),
+            mentor("cy", topics_offered=["career", "python"])]  # fmt: skip
+    (found,) = suggest(round_input(program, pair, at=AT), "ana", limit=1)
+    assert "offers both topics you asked for" in found.explanation[0]
+    assert "all 2" not in found.explanation[0]

@@ -84,7 +84,7 @@ def test_required_rules_exclude_and_say_which(
     reasons = {u.id: u.reason for u in result.unmatched}
     assert "No mentor passes the required rules" in reasons["ana"]
     assert word in reasons["ana"]
-    assert "1 of 1 mentors" in reasons["ana"]
+    assert "1 of 1 mentor was excluded" in reasons["ana"]
 
 
 def test_history_and_declined_pairs_are_never_matched_again(program: Program) -> None:

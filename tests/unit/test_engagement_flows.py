@@ -175,7 +175,7 @@ async def test_cycle_end_closes_the_match_and_it_is_never_repeated(harness: Harn
     assert [s.space_id for s in harness.port.archived] == [space]
     assert any("at the end of" in t for t in harness.to("ana"))  # end-of-cycle survey
     preview = await harness.say("coordinator", "/mentor admin match preview")
-    assert "0 of 1 mentees matched" in preview
+    assert "0 of 1 mentee matched" in preview
 
 
 async def test_both_extend_and_the_match_goes_on(harness: Harness) -> None:

@@ -44,7 +44,7 @@ async def test_preview_shows_the_round_and_changes_nothing(harness: Harness) -> 
     assert "Ben & Cy — score" in preview
     assert "Ben offers" in preview
     assert "Dee: No mentor passes the required rules" in preview
-    assert "sharing no language with you" in preview
+    assert "sharing no language with Dee" in preview  # the coordinator reads about Dee
     assert await matches(harness) == []
     assert harness.port.spaces == []
 
@@ -84,6 +84,8 @@ async def test_a_crashed_commit_is_finished_by_the_next_one_without_duplicates(
     harness.port.fail_after_create = 1  # the first space is made, then the call "times out"
     failed = await harness.say("coordinator", "/mentor admin match commit")
     assert "something went wrong" in failed
+    assert "nothing was changed" not in failed  # the round was committed: matches exist
+    assert "That went through and is saved" in failed
     formed = await matches(harness)
     assert len(formed) == 2
     assert not any(m.introduced_at for m in formed)
@@ -111,8 +113,8 @@ async def test_earlier_pairs_are_not_matched_again(harness: Harness) -> None:
         found.ended_at = harness.clock.now()
         await uow.matches.save(found)
     preview = await harness.say("coordinator", "/mentor admin match preview")
-    assert "0 of 1 mentees matched" in preview
-    assert "matched with you before" in preview
+    assert "0 of 1 mentee matched" in preview
+    assert "matched with Ana before" in preview  # the coordinator reads about Ana
 
 
 async def test_mentee_request_accept_creates_the_match_and_space(harness: Harness) -> None:

@@ -58,6 +58,10 @@ def variant(path: str, value: object) -> dict:
 
 
 BROKEN = [
+    (
+        variant("questions.0.prompt_mentor", "Which topics do you offer?"),
+        ["question 'wanted'", "'prompt_mentor' is set but the question is asked of mentees only"],
+    ),
     (variant("questions.0.kind", "essay"), ["question 'wanted': kind", "'single_choice'"]),
     (
         variant("questions.1.id", "wanted"),
@@ -150,6 +154,8 @@ def test_duplicate_program_ids_across_files(tmp_path: Path) -> None:
 def test_bundled_program_is_valid_and_every_matching_question_has_a_rule() -> None:
     program = load_program(ROOT / "programs" / "default.yaml")
     assert program.mode is Mode.ONE_TO_MANY
+    assert "one-to-one" not in program.description.lower()  # it says what the mode does
+    assert "several mentees" in program.description
     rules = {q.id: q.match.rule.value for q in program.questions if q.match}
     assert rules == {
         "topics_wanted": "overlap",
