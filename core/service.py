@@ -415,14 +415,8 @@ class MentorBot:
         """The program a prompt or form id names, if it still applies where the user is."""
         if prompt is None:
             return None
-        return next(
-            (
-                p
-                for p in self.programs.values()
-                if prompt.names_program(p.id) and p.applies_in(user.platform, user.workspace_id)
-            ),
-            None,
-        )
+        here = self.programs_in(user.platform, user.workspace_id)
+        return next((p for p in here if prompt.names_program(p.id)), None)
 
     async def _form(self, uow: UnitOfWork, event: FormSubmitted, turn: list[Context]) -> Reply:
         form_id = PromptId.decode(event.form_id)

@@ -18,6 +18,7 @@ from bot.settings import Settings
 from core.clock import ManualClock
 from core.programs.program import Program, load_programs
 from core.service import MentorBot
+from tests.kit.drivers.wiring import settings_for
 from tests.kit.slack import BOT_TOKEN, SECRET, USERS, FakeSlack, SlackClient
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -57,17 +58,14 @@ def slack_settings(
     fake: FakeSlack, database_url: str = "sqlite+aiosqlite:///:memory:", **more: str
 ) -> Settings:
     """The bot's settings for Slack against the fake Web API, in HTTP mode on a free port."""
-    values = {
-        "DATABASE_URL": database_url,
-        "MENTORBOT_PROGRAMS": str(ROOT / "programs" / "default.yaml"),
+    slack = {
         "MENTORBOT_ADAPTERS": "slack",
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_BASE_URL": fake.base_url,
         "MENTORBOT_HTTP_PORT": "0",
-        **more,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return settings_for(database_url, **{**slack, **more})
 
 
 @asynccontextmanager
