@@ -24,6 +24,7 @@ from core.domain import (
 )
 from core.forms import TEXT_ONLY, FormLimits
 from core.identity import Conversation, PlatformUser, SpaceRef
+from core.programs.bindings import Binding
 from core.reminders.outbox import ReminderRepository
 
 
@@ -106,10 +107,18 @@ class ChatPort(Protocol):
     async def update(self, message: MessageRef, content: Content) -> None: ...
 
     async def create_space(
-        self, workspace_id: str, name: str, topic: str, members: Sequence[PlatformUser]
+        self,
+        workspace_id: str,
+        name: str,
+        topic: str,
+        members: Sequence[PlatformUser],
+        *,
+        binding: Binding | None = None,
     ) -> SpaceRef:
         """A private space for a match; `topic` is plain text (not markup) with people's names,
-        which the adapter escapes and defuses like any text a person typed."""
+        which the adapter escapes and defuses like any text a person typed. `binding` is the
+        program's binding for this platform (where to place spaces: a Discord channel or
+        category, a Matrix Space), None when the program is not bound to it."""
         ...
 
     async def add_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None: ...

@@ -35,6 +35,7 @@ from core.durations import InvalidDuration, describe_duration, parse_duration
 from core.events import CommandInvoked, Event, TextReceived
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
 from core.ports import Capabilities, ChatPort, MessageRef, UserInfo
+from core.programs.bindings import Binding
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +192,13 @@ class ShellAdapter:
         self._show(message.conversation, content, updated=True)
 
     async def create_space(
-        self, workspace_id: str, name: str, topic: str, members: Sequence[PlatformUser]
+        self,
+        workspace_id: str,
+        name: str,
+        topic: str,
+        members: Sequence[PlatformUser],
+        *,
+        binding: Binding | None = None,
     ) -> SpaceRef:
         names = [m.user_id for m in members]
         existing = self.state.rooms.get(name)

@@ -31,6 +31,7 @@ from core.content import Content, File, Form
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
 from core.markup import defuse_mass_mentions
 from core.ports import Capabilities, MessageRef, Unreachable, UserInfo
+from core.programs.bindings import Binding
 
 TokenSource = Callable[[str], Awaitable[str | None]]
 NO_CHANNEL_SCOPE = frozenset(
@@ -277,7 +278,13 @@ class SlackPort:
             raise
 
     async def create_space(
-        self, workspace_id: str, name: str, topic: str, members: Sequence[PlatformUser]
+        self,
+        workspace_id: str,
+        name: str,
+        topic: str,
+        members: Sequence[PlatformUser],
+        *,
+        binding: Binding | None = None,
     ) -> SpaceRef:
         """A private channel for the match, members invited; a group DM without channel scopes.
 

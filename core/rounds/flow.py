@@ -275,6 +275,7 @@ async def open_space(
             space_name(program, match_id, ordered),
             topic,
             [p.user for p in ordered],
+            binding=program.bindings.get(first.platform),
         )
         async with store.transaction() as uow:
             fresh = await uow.matches.get(match_id)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from core.content import Content
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
 from core.ports import Capabilities, MessageRef, Unreachable, UserInfo
+from core.programs.bindings import Binding
 
 
 @dataclass
@@ -61,7 +62,13 @@ class FakeChat:
         self.sent.append((message.conversation, content))
 
     async def create_space(
-        self, workspace_id: str, name: str, topic: str, members: Sequence[PlatformUser]
+        self,
+        workspace_id: str,
+        name: str,
+        topic: str,
+        members: Sequence[PlatformUser],
+        *,
+        binding: Binding | None = None,
     ) -> SpaceRef:
         space = next((s for s in self.spaces if s.name == name), None)
         if space is None:  # like the real adapters: creating by name is idempotent

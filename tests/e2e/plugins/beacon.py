@@ -14,6 +14,7 @@ from core.adapter import AdapterServices
 from core.content import Content
 from core.identity import Conversation, PlatformUser, SpaceRef
 from core.ports import Capabilities, ChatPort, MessageRef, UserInfo
+from core.programs.bindings import Binding
 
 
 class BeaconPort:
@@ -36,7 +37,13 @@ class BeaconPort:
         raise NotImplementedError
 
     async def create_space(
-        self, workspace_id: str, name: str, topic: str, members: Sequence[PlatformUser]
+        self,
+        workspace_id: str,
+        name: str,
+        topic: str,
+        members: Sequence[PlatformUser],
+        *,
+        binding: Binding | None = None,
     ) -> SpaceRef:
         raise NotImplementedError
 
