@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 
 from bot.app import App, build, settle_heap
 from bot.platforms import Terminal
@@ -18,6 +19,7 @@ from bot.scheduler import build_scheduler
 from bot.settings import Settings
 from bot.supervisor import AdapterFailed, Supervisor
 from core.clock import Clock
+from core.participants.retention import expire_answers
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,21 @@ def _install_signal_handlers(stop: asyncio.Event) -> None:
             loop.add_signal_handler(sig, stop.set)
 
 
+def retention(app: App) -> Callable[[], Awaitable[int]] | None:
+    """The scheduler's retention job (`MENTORBOT_RETENTION_DAYS`), or None to keep answers."""
+    days = app.settings.retention_days
+    if days is None:
+        return None
+
+    async def expire() -> int:
+        count = await expire_answers(app.store, app.clock.now(), days)
+        if count:
+            log.info("retention: deleted the answers of %d people who left", count)
+        return count
+
+    return expire
+
+
 async def run(
     settings: Settings,
     *,
@@ -42,7 +59,11 @@ async def run(
 ) -> int:
     """Run until stopped (SIGINT/SIGTERM, or the shell's end of input); the exit code."""
     app = await build(settings, clock=clock, terminal=terminal)
-    scheduler = build_scheduler(app.dispatcher, interval_seconds=settings.dispatch_interval)
+    scheduler = build_scheduler(
+        app.dispatcher,
+        interval_seconds=settings.dispatch_interval,
+        housekeeping=retention(app),
+    )
     supervisor = supervisor or Supervisor(app.leases)
     for name, reason in app.refused.items():
         log.error("adapter %s cannot start: %s", name, reason)

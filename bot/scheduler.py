@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -27,6 +28,9 @@ from core.reminders.dispatcher import Dispatcher
 log = logging.getLogger(__name__)
 
 JOB_ID = "reminders"
+HOUSEKEEPING_ID = "housekeeping"
+HOUSEKEEPING_EVERY = 6 * 3600.0
+"""Seconds between housekeeping runs (retention): a day's precision needs no more."""
 MAX_ROUNDS = 100
 """Claim rounds per run: bounds one run, the next run continues a larger backlog."""
 
@@ -51,8 +55,15 @@ class ReminderScheduler(AsyncIOScheduler):
             self.shutdown(wait=False)
 
 
-def build_scheduler(dispatcher: Dispatcher, *, interval_seconds: float) -> ReminderScheduler:
-    """An unstarted scheduler that runs `dispatcher` at start and every interval."""
+def build_scheduler(
+    dispatcher: Dispatcher,
+    *,
+    interval_seconds: float,
+    housekeeping: Callable[[], Awaitable[object]] | None = None,
+    housekeeping_seconds: float = HOUSEKEEPING_EVERY,
+) -> ReminderScheduler:
+    """An unstarted scheduler that runs `dispatcher` at start and every interval, and
+    `housekeeping` (retention) at start and every `housekeeping_seconds`."""
     if interval_seconds <= 0:
         raise ValueError("interval_seconds must be positive")
     scheduler = ReminderScheduler()
@@ -83,7 +94,26 @@ def build_scheduler(dispatcher: Dispatcher, *, interval_seconds: float) -> Remin
         misfire_grace_time=None,  # a late run is still worth running (coalesced into one)
         replace_existing=True,
     )
+    if housekeeping is not None:
+
+        async def tidy() -> None:
+            try:
+                await housekeeping()
+            except Exception:  # logged; the next run tries again
+                log.exception("housekeeping failed")
+
+        scheduler.add_job(
+            tidy,
+            IntervalTrigger(seconds=housekeeping_seconds, timezone=UTC),
+            id=HOUSEKEEPING_ID,
+            name="retention",
+            next_run_time=datetime.now(UTC),
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            replace_existing=True,
+        )
     return scheduler
 
 
-__all__ = ["JOB_ID", "ReminderScheduler", "build_scheduler"]
+__all__ = ["HOUSEKEEPING_ID", "JOB_ID", "ReminderScheduler", "build_scheduler"]

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     dispatch_interval: float = Field(
         30.0, gt=0, le=3600, validation_alias="MENTORBOT_DISPATCH_INTERVAL"
     )
+    # empty: keep answers; N: delete the answers of people who left more than N days ago
+    retention_days: int | None = Field(None, ge=1, validation_alias="MENTORBOT_RETENTION_DAYS")
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
@@ -104,6 +106,12 @@ class Settings(BaseSettings):
         if level not in ("", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise ValueError("use DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _keep(cls, value: object) -> object:
+        """`MENTORBOT_RETENTION_DAYS=` (as in `.env.example`) means keep answers."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_file", mode="before")
     @classmethod

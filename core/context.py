@@ -27,6 +27,7 @@ class Services:
     ports: Mapping[str, ChatPort]
     onboarding: Onboarding
     rounds: Rounds
+    programs: Mapping[str, Program] = field(default_factory=dict)  # every program, by id
 
 
 @dataclass(slots=True)

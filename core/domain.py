@@ -11,6 +11,11 @@ from core.content import user_text
 from core.identity import PlatformUser, SpaceRef
 from core.programs.program import Role
 
+FORGOTTEN = "forgotten"
+"""The platform of a forgotten person's placeholder (`forgotten:<participant id>`)."""
+FORGOTTEN_NAME = "someone who left"
+"""What a forgotten person is called wherever their match history is shown."""
+
 
 class ParticipantStatus(StrEnum):
     ONBOARDING = "onboarding"  # started `join`, questionnaire or policy not finished
@@ -50,6 +55,7 @@ class Participant:
     paused_until: datetime | None = None
     policy_accepted_at: datetime | None = None
     answers: dict[str, Any] = field(default_factory=dict)
+    left_at: datetime | None = None  # when they last left (answers expire after retention)
     id: int | None = None
 
     def is_paused(self, now: datetime) -> bool:
@@ -64,6 +70,11 @@ class Participant:
         if self.id is None:
             raise ValueError("participant has not been saved")
         return self.id
+
+    @property
+    def forgotten(self) -> bool:
+        """Deleted by `forget-me`: an anonymous placeholder that keeps match history whole."""
+        return self.user.platform == FORGOTTEN
 
     @property
     def safe_name(self) -> str:

@@ -25,7 +25,7 @@ from core.domain import (
 from core.forms import TEXT_ONLY, FormLimits
 from core.identity import Conversation, PlatformUser, SpaceRef
 from core.programs.bindings import Binding
-from core.reminders.outbox import ReminderRepository
+from core.reminders.outbox import Reminder, ReminderRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +127,12 @@ class ChatPort(Protocol):
 
     async def archive_space(self, space: SpaceRef) -> None: ...
 
+    async def rename_space(self, space: SpaceRef, name: str, topic: str) -> SpaceRef | None:
+        """Give a match's space a new name and topic (plain text, escaped like `create_space`'s)
+        — `forget-me` takes a person's name out of it. Returns the space as renamed, or None
+        where the platform cannot rename this space (a group DM, an archived channel)."""
+        ...
+
     async def user_info(self, user: PlatformUser) -> UserInfo: ...
 
 
@@ -178,6 +184,10 @@ class ParticipantRepository(Protocol):
 
     async def list(self, program_state_id: int) -> list[Participant]: ...
 
+    async def everywhere(self, user: PlatformUser) -> list[Participant]:
+        """The person's profile in every program of their workspace, ordered by id."""
+        ...
+
     async def enrol_many(self, people: Sequence[Participant]) -> Enrolled:
         """Insert or update many people in a few statements (a roster import).
 
@@ -225,7 +235,7 @@ class MatchRepository(Protocol):
     async def by_space(self, space: SpaceRef) -> MatchRecord | None: ...
 
     async def save(self, match: MatchRecord) -> None:
-        """Update status, space, introduced_at and ended_at (members never change)."""
+        """Update status, space and its name, introduced_at, ended_at (members never change)."""
         ...
 
     async def pairs(self, program_state_id: int) -> set[tuple[int, int]]:
@@ -290,6 +300,71 @@ class EngagementRepository(Protocol):
         ...
 
     async def votes(self, match_id: int) -> dict[int, str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """How many messages a person wrote in a match's space on one day (never the text)."""
+
+    match_id: int
+    day: date
+    messages: int
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """A person's end-of-cycle vote on a match: `extend` or `close`."""
+
+    match_id: int
+    choice: str
+    answered_at: datetime
+
+
+class PrivacyRepository(Protocol):
+    """Everything held about one person beyond their profile, forgetting it, and retention
+    (`core/participants`: `my-data`, `forget-me`, `MENTORBOT_RETENTION_DAYS`)."""
+
+    async def activity(self, participant_id: int) -> list[Activity]: ...
+
+    async def checkins(self, participant_id: int) -> list[tuple[int, CheckIn]]:
+        """(match id, check-in) of every check-in the person answered, oldest first."""
+        ...
+
+    async def votes(self, participant_id: int) -> list[Vote]: ...
+
+    async def requests(self, participant_id: int) -> list[MentorRequest]:
+        """Requests the person made (as mentee) or received (as mentor), oldest first."""
+        ...
+
+    async def pending(self, participant_id: int, recipients: Sequence[str]) -> list[Reminder]:
+        """Unfinished outbox rows about the person or addressed to one of `recipients`."""
+        ...
+
+    async def forget(
+        self,
+        participant_id: int,
+        *,
+        user: PlatformUser,
+        recipients: Sequence[str],
+        names: Sequence[str],
+        replacement: str,
+        at: datetime,
+    ) -> None:
+        """Turn the person's profile into an anonymous placeholder (`domain.FORGOTTEN`).
+
+        Deleted: answers, onboarding progress, goals, prompts shown in their DM, their
+        coordinator record, and unfinished outbox rows addressed to `recipients`. Emptied:
+        feedback comments (ratings stay) and the content of finished outbox rows about them or
+        to `recipients`. `names` become `replacement` in the explanations of their matches and
+        requests. Match membership, check-ins, activity counts and votes stay: others' history,
+        the no-repeat rule and statistics do not change.
+        """
+        ...
+
+    async def expire_answers(self, left_before: datetime) -> int:
+        """Delete the answers and onboarding drafts of people who left before `left_before`;
+        how many people lost answers."""
+        ...
 
 
 class CoordinatorRepository(Protocol):
@@ -382,6 +457,7 @@ class UnitOfWork(Protocol):
     reminders: ReminderRepository
     engagement: EngagementRepository
     coordinators: CoordinatorRepository
+    privacy: PrivacyRepository
     prompts: PromptRegistry
     locks: Locks
 

@@ -80,7 +80,7 @@ class MentorBot:
         self.onboarding = Onboarding()
         self.outbox = Outbox()  # the composition root attaches the dispatcher
         self.rounds = Rounds(store, ports, clock, matching, outbox=self.outbox)
-        self.services = Services(ports, self.onboarding, self.rounds)
+        self.services = Services(ports, self.onboarding, self.rounds, self.programs)
 
     async def handle(self, event: Event) -> Reply:
         """Handle one inbound event in one transaction; never raises for a person's mistake.

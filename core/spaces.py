@@ -41,7 +41,7 @@ async def spaces_of(
             people: list[Participant] = []
             for participant_id in match.ids(Role.MENTOR) + match.ids(Role.MENTEE):
                 person = await uow.participants.get(participant_id)
-                if person is not None:
+                if person is not None and not person.forgotten:  # forget-me took them out
                     people.append(person)
             topic = plain(f"{program.name}: " + " & ".join(p.safe_name for p in people))
             found.append(

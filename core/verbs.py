@@ -73,14 +73,14 @@ PARTICIPANT_VERBS = (
     Verb(
         "my-data",
         "my-data",
-        "everything the bot stores about you",
+        "a file of everything the bot stores about you",
         participant.my_data,
         private=True,
     ),
     Verb(
         "forget-me",
         "forget-me",
-        "delete everything the bot stores about you",
+        "delete what the bot stores about you, in every program here",
         participant.forget_me,
         private=True,
     ),

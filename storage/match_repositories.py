@@ -172,6 +172,8 @@ class SqlMatchRepository:
             )
         elif space is not None and match.status is MatchStatus.ENDED and space.archived_at is None:
             space.archived_at = match.ended_at
+        if space is not None and match.space is not None and space.name != match.space.name:
+            space.name = match.space.name  # renamed (`forget-me` takes a name out of it)
         await self._session.flush()
 
     async def pairs(self, program_state_id: int) -> set[tuple[int, int]]:

@@ -165,6 +165,7 @@ def _participant(row: ParticipantRow, answers: dict[str, Any]) -> Participant:
         paused_until=row.paused_until,
         policy_accepted_at=row.policy_accepted_at,
         answers=answers,
+        left_at=row.left_at,
     )
 
 
@@ -181,6 +182,7 @@ def _participant_fields(participant: Participant) -> dict[str, Any]:
         "paused_until": participant.paused_until,
         "policy_accepted_at": participant.policy_accepted_at,
         "joined_at": participant.joined_at,
+        "left_at": participant.left_at,
     }
 
 
@@ -296,6 +298,19 @@ class SqlParticipantRepository:
                 return people
             after = rows[-1].id
             await asyncio.sleep(0)
+
+    async def everywhere(self, user: PlatformUser) -> list[Participant]:
+        """The person's profile in every program state of their workspace (one index scan)."""
+        rows = await self._session.scalars(
+            select(ParticipantRow)
+            .where(
+                ParticipantRow.platform == user.platform,
+                ParticipantRow.workspace_id == user.workspace_id,
+                ParticipantRow.user_id == user.user_id,
+            )
+            .order_by(ParticipantRow.id)
+        )
+        return [_participant(row, await self._answers_of(row)) for row in list(rows)]
 
     async def enrol_many(self, people: Sequence[Participant]) -> Enrolled:
         """Insert or update many people in a few statements (see `storage.bulk`)."""

@@ -17,6 +17,7 @@ from core.ports import (
     MatchRepository,
     OnboardingRepository,
     ParticipantRepository,
+    PrivacyRepository,
     ProgramRepository,
     PromptRegistry,
     RequestRepository,
@@ -32,6 +33,7 @@ from storage.match_repositories import (
     SqlMatchRepository,
     SqlRequestRepository,
 )
+from storage.privacy_repository import SqlPrivacyRepository
 from storage.prompt_registry import SqlPromptRegistry
 from storage.reminder_repository import SqlReminderRepository
 from storage.repositories import (
@@ -58,6 +60,7 @@ class SqlUnitOfWork:
         self.reminders: ReminderRepository = SqlReminderRepository(session, dialect)
         self.engagement: EngagementRepository = SqlEngagementRepository(session, dialect)
         self.coordinators: CoordinatorRepository = SqlCoordinatorRepository(session, dialect)
+        self.privacy: PrivacyRepository = SqlPrivacyRepository(session)
         self.prompts: PromptRegistry = SqlPromptRegistry(session)
         self.locks: Locks = SqlLocks(session, dialect)
 

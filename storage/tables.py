@@ -10,7 +10,7 @@ onboarding_session. Created now for the next issues, so the migration history st
 cycle, match, match_member, space, reminder. Added by matching (0002): match.introduced_at
 and mentor_request. Added by engagement (0003): reminder.recipient/attempt_at, match.ends_at,
 activity, checkin, goal, feedback, end_vote. Added by program bindings (0006):
-program_coordinator.
+program_coordinator. Added by privacy (0010): participant.left_at.
 """
 
 from __future__ import annotations
@@ -107,6 +107,7 @@ class ParticipantRow(TableBase, table=True):
     paused_until: datetime | None = _when(nullable=True)
     policy_accepted_at: datetime | None = _when(nullable=True)
     joined_at: datetime = _when(nullable=False)
+    left_at: datetime | None = _when(nullable=True)  # added by 0010: answers expire after it
 
 
 class AnswerRow(TableBase, table=True):

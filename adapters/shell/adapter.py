@@ -218,6 +218,12 @@ class ShellAdapter:
         room = await self._room_of(space)
         room.members[:] = [m for m in room.members if m not in {u.user_id for u in users}]
 
+    async def rename_space(self, space: SpaceRef, name: str, topic: str) -> SpaceRef | None:
+        """A room's name is its id here (how people `/room` into it): only the topic changes."""
+        (await self._room_of(space)).topic = topic
+        self._write(f"✏️  room #{space.space_id} has a new topic — {render(topic)}")
+        return SpaceRef(PLATFORM, space.workspace_id, space.space_id, name)
+
     async def archive_space(self, space: SpaceRef) -> None:
         (await self._room_of(space)).archived = True
         self._write(f"🗄  room #{space.space_id} archived")

@@ -365,13 +365,63 @@ class SlackPort:
         await self._invite(client, space.space_id, [u.user_id for u in users])
 
     async def remove_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None:
+        """Kick each person; an archived channel is reopened for it and archived again."""
         client = await self.client(space.workspace_id)
-        for user in users:
-            try:
-                await client.conversations_kick(channel=space.space_id, user=user.user_id)
-            except SlackApiError as error:
-                if error_of(error) not in ("not_in_channel", "cant_kick_self"):
-                    raise
+
+        async def kick() -> None:
+            for user in users:
+                try:
+                    await client.conversations_kick(channel=space.space_id, user=user.user_id)
+                except SlackApiError as error:
+                    if error_of(error) not in ("not_in_channel", "cant_kick_self"):
+                        raise
+
+        await self._even_archived(client, space.space_id, kick)
+
+    async def rename_space(self, space: SpaceRef, name: str, topic: str) -> SpaceRef | None:
+        """Rename the channel (a free name: `-2`, `-3`, … when taken) and set its topic; an
+        archived channel is reopened for it and archived again. None for a group DM."""
+        client = await self.client(space.workspace_id)
+        chosen: list[str] = []
+
+        async def rename() -> None:
+            for attempt in range(1, NAME_ATTEMPTS + 1):
+                wanted = channel_name(name, "" if attempt == 1 else f"-{attempt}")
+                try:
+                    await client.conversations_rename(channel=space.space_id, name=wanted)
+                except SlackApiError as error:
+                    if error_of(error) != "name_taken":
+                        raise
+                    continue
+                chosen.append(wanted)
+                break
+            await client.conversations_setTopic(
+                channel=space.space_id, topic=clip(escape(defuse_mass_mentions(topic)), TOPIC)
+            )
+
+        try:
+            await self._even_archived(client, space.space_id, rename)
+        except SlackApiError as error:
+            if error_of(error) in ("method_not_supported_for_channel_type", *NO_CHANNEL_SCOPE):
+                return None
+            raise
+        return dataclasses.replace(space, name=chosen[0]) if chosen else None
+
+    async def _even_archived(
+        self, client: AsyncWebClient, channel: str, action: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Run `action` on a channel; if Slack says it is archived, unarchive, run, archive."""
+        try:
+            await action()
+            return
+        except SlackApiError as error:
+            if error_of(error) != "is_archived":
+                raise
+        await client.conversations_unarchive(channel=channel)
+        try:
+            await action()
+        finally:
+            await client.conversations_archive(channel=channel)
 
     async def archive_space(self, space: SpaceRef) -> None:
         client = await self.client(space.workspace_id)

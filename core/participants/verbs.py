@@ -3,21 +3,24 @@ my-data, forget-me) and the answers to their confirmations."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
-from core.content import Choice, Prompt, Reply, Text
+from core.content import Choice, Prompt, Reply
 from core.context import Context
-from core.domain import MatchStatus, Participant, ParticipantStatus
+from core.domain import Participant, ParticipantStatus
 from core.durations import InvalidDuration, describe_duration, parse_duration
 from core.engagement import chat as engagement_chat
-from core.engagement.flow import EndReason, Outgoing, end_match
 from core.engagement.health import match_health
 from core.onboarding.flow import PROFILE_FORM, form_for, form_steps
+from core.participants.forget import confirm_forget, forget_me
+from core.participants.leaving import withdraw
+from core.participants.my_data import my_data
 from core.programs.answers import describe_answer
 from core.programs.program import Role
-from core.reminders.planning import members_of, plan_resume
+from core.reminders.planning import plan_resume
 from core.rounds import requests
+
+__all__ = ["confirm_forget", "forget_me", "my_data", "withdraw"]  # the verb table's names
 
 
 async def participant_of(ctx: Context) -> Participant | None:
@@ -183,7 +186,7 @@ async def confirm_leave(ctx: Context, participant: Participant, choice: tuple[st
         return Reply().say("Good to have you — nothing changed.")
     if participant.status is ParticipantStatus.LEFT:
         return Reply().say("You have already left.")
-    participant.status = ParticipantStatus.LEFT
+    participant.status, participant.left_at = ParticipantStatus.LEFT, ctx.now
     await ctx.uow.participants.save(participant)
     await ctx.uow.onboarding.delete(participant.key)
     await withdraw(ctx, participant)
@@ -191,69 +194,6 @@ async def confirm_leave(ctx: Context, participant: Participant, choice: tuple[st
         f"You've left *{ctx.program.name}*. Your profile is kept in case you come back "
         f"(`{ctx.command} join`); `{ctx.command} forget-me` deletes it for good."
     )
-
-
-async def my_data(ctx: Context, args: tuple[str, ...]) -> Reply:
-    participant = await participant_of(ctx)
-    if participant is None:
-        return Reply().say(f"I store nothing about you in *{ctx.program.name}*.")
-    session = await ctx.uow.onboarding.get(participant.key)
-    record = {
-        "program": ctx.program.id,
-        "user": str(participant.user),
-        "display_name": participant.display_name,
-        "roles": sorted(r.value for r in participant.roles),
-        "status": participant.status.value,
-        "capacity": participant.capacity,
-        "joined_at": participant.joined_at.isoformat(),
-        "paused_until": participant.paused_until and participant.paused_until.isoformat(),
-        "policy_accepted_at": participant.policy_accepted_at
-        and participant.policy_accepted_at.isoformat(),
-        "answers": participant.answers,
-        "unfinished_answers": session.draft if session else {},
-        "matches": [
-            {
-                "since": m.created_at.isoformat(),
-                "status": m.status.value,
-                "why": m.explanation,
-                "goals": [
-                    {"goal": g.text, "progress": g.progress.value}
-                    for g in await ctx.uow.engagement.goals(m.key)
-                    if g.participant_id == participant.key
-                ],
-            }
-            for m in await ctx.uow.matches.for_participant(
-                participant.key, (MatchStatus.ACTIVE, MatchStatus.ENDED)
-            )
-        ],
-        "feedback": [
-            {"kind": f.kind, "rating": f.rating, "comment": f.comment}
-            for f in await ctx.uow.engagement.feedback_of(participant.key)
-        ],
-    }
-    return Reply().say(
-        "Everything I store about you:\n```\n" + json.dumps(record, indent=2) + "\n```"
-    )
-
-
-async def forget_me(ctx: Context, args: tuple[str, ...]) -> Reply:
-    if await participant_of(ctx) is None:
-        return Reply().say(f"I store nothing about you in *{ctx.program.name}*.")
-    return _confirm(
-        ctx,
-        "forget",
-        f"Delete your profile and answers in *{ctx.program.name}*? This cannot be undone.",
-        yes="Yes, delete everything",
-        no="No, keep it",
-    )
-
-
-async def confirm_forget(ctx: Context, participant: Participant, choice: tuple[str, ...]) -> Reply:
-    if choice != ("yes",):
-        return Reply().say("Nothing was deleted.")
-    await withdraw(ctx, participant)
-    await ctx.uow.participants.delete(participant.key)
-    return Reply().say("Done — your profile and answers are deleted.")
 
 
 async def goals(ctx: Context, args: tuple[str, ...]) -> Reply:
@@ -288,37 +228,6 @@ async def request(ctx: Context, args: tuple[str, ...]) -> Reply:
     if participant.is_paused(ctx.now):
         return Reply().say(f"You're paused; `{ctx.command} resume` first.")
     return await requests.suggestions(ctx, participant)
-
-
-async def withdraw(ctx: Context, participant: Participant) -> None:
-    """Someone leaves: their reminders stop and their matches end (the others are told)."""
-    await ctx.uow.reminders.cancel(participant_id=participant.key)
-    out = Outgoing()
-    for found in await ctx.uow.matches.for_participant(participant.key):
-        mentor = participant.key in found.ids(Role.MENTOR)
-        for other in await members_of(ctx.uow, found):
-            if other.key == participant.key:
-                continue
-            command = ctx.command_for(other.user)
-            if other.key in found.ids(Role.MENTEE) and mentor:
-                then = (
-                    "You're back in the pool: the next matching round will look for a new "
-                    f"mentor for you, or send `{command} request` to ask one now."
-                )
-            else:
-                then = f"`{command} status` shows where you are now."
-            if mentor:
-                who = "Your mentor"
-            else:
-                who = "Your mentee" if other.key in found.ids(Role.MENTOR) else "A mentee"
-            out.dm(
-                other,
-                Text(f"{who} has left *{ctx.program.name}*, so your match has ended. {then}"),
-            )
-        await end_match(
-            ctx.uow, ctx.program, found, ctx.now, out, EndReason.LEFT, leaver=participant
-        )
-    ctx.send_later(out)
 
 
 def _confirm(ctx: Context, kind: str, question: str, *, yes: str, no: str) -> Reply:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -90,8 +92,11 @@ def test_restart_in_the_middle_of_onboarding_resumes_it(tmp_path: Path) -> None:
     third = mentorbot(tmp_path, "run", stdin="\n".join(["/as ana", *MENTEE_ANSWERS[6:], "1"]))
     assert "You're enrolled in Mentoring Circle as a mentee" in third.stdout
     data = mentorbot(tmp_path, "run", stdin="/as ana\n/mentor my-data\n")
-    assert '"goals": "Lead a team within a year."' in data.stdout
-    assert '"timezone": "Europe/Madrid"' in data.stdout
+    saved = re.search(r"📎 mentorbot-my-data\.json .*: (/\S+)$", data.stdout, re.MULTILINE)
+    assert saved, data.stdout
+    (mine,) = json.loads(Path(saved.group(1)).read_text(encoding="utf-8"))["programs"]
+    assert mine["answers"]["goals"] == "Lead a team within a year."
+    assert mine["answers"]["timezone"] == "Europe/Madrid"
 
 
 def test_demo_plays_the_tour_and_exits_without_a_terminal(tmp_path: Path) -> None:

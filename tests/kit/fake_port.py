@@ -26,6 +26,7 @@ class FakeChat:
     members: dict[str, list[str]] = field(default_factory=dict)
     keys: dict[str, MessageRef] = field(default_factory=dict)
     archived: list[SpaceRef] = field(default_factory=list)
+    renamed: list[tuple[SpaceRef, str]] = field(default_factory=list)  # (space, topic)
     spaces: list[SpaceRef] = field(default_factory=list)
     fail_after_create: int = 0  # the next N create_space calls "crash" after creating
     fail_space_sends: int = 0  # the next N messages into a space fail
@@ -88,6 +89,11 @@ class FakeChat:
         gone = {u.user_id for u in users}
         members = self.members.get(space.space_id, [])
         members[:] = [m for m in members if m not in gone]
+
+    async def rename_space(self, space: SpaceRef, name: str, topic: str) -> SpaceRef | None:
+        renamed = SpaceRef(space.platform, space.workspace_id, space.space_id, name)
+        self.renamed.append((renamed, topic))
+        return renamed
 
     async def archive_space(self, space: SpaceRef) -> None:
         self.archived.append(space)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
-from core.content import Form, Prompt
+from core.content import File, Form, Prompt
 from core.domain import ParticipantStatus
 from core.forms import FormLimits
 from core.ports import Capabilities, Store
@@ -239,9 +240,12 @@ async def test_stale_clicks_and_stray_text_are_answered_kindly(harness: Harness)
 
 async def test_my_data_and_forget_me(harness: Harness) -> None:
     await enrol(harness, "ana")
-    data = await harness.say("ana", "/mentor my-data")
-    assert '"goals": "Lead a team within a year."' in data
-    assert '"status": "active"' in data
+    reply = await harness.say_reply("ana", "/mentor my-data")
+    assert reply.private
+    (file,) = [c for c in reply.messages if isinstance(c, File)]
+    (mine,) = json.loads(file.data)["programs"]
+    assert mine["answers"]["goals"] == "Lead a team within a year."
+    assert mine["profile"]["status"] == "active"
     assert "cannot be undone" in await harness.say("ana", "/mentor forget-me")
     assert "Nothing was deleted" in await harness.say("ana", "2")
     await harness.say("ana", "/mentor forget-me")

@@ -63,7 +63,9 @@ async def test_my_data_typed_in_a_room_is_shown_in_the_persons_dm(
     await adapter.feed("/mentor status")
     shown = lines[start:]
     assert any("mentorbot → ana: Everything I store about you" in line for line in shown)
-    assert any("Lead a team within a year." in line for line in shown)
+    (file_line,) = [line for line in shown if "mentorbot → ana: 📎 mentorbot-my-data.json" in line]
+    saved = Path(file_line.rsplit(": ", 1)[1])
+    assert "Lead a team within a year." in saved.read_text(encoding="utf-8")
     assert any("answered ana privately" in line for line in shown)
     assert room_lines(shown, "ana-ben") == []
     await adapter.feed("/mentor help")  # not personal: answered in the room

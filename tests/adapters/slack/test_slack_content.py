@@ -36,7 +36,11 @@ async def test_my_data_typed_in_a_shared_channel_is_shown_to_the_person_alone(
     data = [body for body in answers if "Everything I store about you" in json.dumps(body)]
     assert len(data) == 1
     assert data[0]["response_type"] == "ephemeral"
-    assert "Lead a team within a year." in json.dumps(data[0])
+    (uploaded,) = stack.fake.files.values()  # the file itself goes to the person's DM
+    assert (uploaded.channel, uploaded.filename) == ("D0ANA", "mentorbot-my-data.json")
+    assert uploaded.data is not None
+    (mine,) = json.loads(uploaded.data)["programs"]
+    assert mine["answers"]["goals"] == "Lead a team within a year."
     assert stack.fake.visible_in(GENERAL) == []
 
 

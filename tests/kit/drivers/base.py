@@ -1,7 +1,8 @@
 """What a conformance driver offers: one person at a time acting through a real adapter.
 
 People are named `ana` (a mentee), `ben` (a mentor) and `cora` (a coordinator) in every
-driver; each maps them to users of its platform. Answers to the questionnaire are given by
+driver, plus `cy` (another mentee) and `dee` (coordinator of a second program only, where a
+test adds one); each maps them to users of its platform. Answers to the questionnaire are given by
 question id, choices by their option values (`["career", "leadership"]`), a skipped optional
 question as `None` — each driver turns them into what a person does on its platform (typed
 numbers in the shell, a modal on Slack).
@@ -74,6 +75,11 @@ class Driver(Protocol):
 
     def messages_to(self, who: str) -> list[str]:
         """Everything shown to the person alone (DMs, ephemeral replies, modals), oldest first."""
+        ...
+
+    def files_to(self, who: str) -> list[tuple[str, bytes]]:
+        """Every file the bot sent the person alone (an export, `my-data`): name and bytes,
+        oldest first."""
         ...
 
     def messages_in(self, space: str) -> list[str]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
+from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 
 from adapters.shell.adapter import ShellAdapter, ShellConfig
 from bot.app import App
@@ -15,7 +18,9 @@ from tests.kit.drivers.base import Answer, Answers, Joined, Space
 from tests.kit.drivers.wiring import COMMAND, wire
 
 CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTI_CHOICE)
-NAMES = {"ana": "ana", "ben": "ben", "cora": "coordinator"}  # the program's coordinator id
+NAMES = {"ana": "ana", "ben": "ben", "cora": "coordinator", "cy": "cy", "dee": "dee"}
+# `coordinator` is the bundled program's coordinator id
+FILE_LINE = re.compile(r"📎 .* \([\d,]+ bytes\): (?P<path>/.+)$")
 
 
 class ShellDriver:
@@ -24,16 +29,24 @@ class ShellDriver:
     # replies are shown where the person typed, a room included.
     lacks: frozenset[str] = frozenset()
 
-    def __init__(self, database_url: str, program: Program, clock: ManualClock) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        program: Program,
+        clock: ManualClock,
+        programs: Sequence[Path] = (),
+    ) -> None:
         self.database_url, self.program, self.clock = database_url, program, clock
+        self.programs = programs
         self.lines: list[str] = []  # the terminal: survives restarts, like scrollback
+        self.files = tempfile.TemporaryDirectory(prefix="mentorbot-files-")
         self.shell: ShellAdapter | None = None
         self.wired: App | None = None
 
     async def start(self) -> ShellDriver:
-        config = ShellConfig(command=COMMAND, interactive=False)
+        config = ShellConfig(command=COMMAND, interactive=False, files_dir=Path(self.files.name))
         shell = ShellAdapter(self.lines.append, config, io.StringIO(""))
-        self.wired = await wire(self.database_url, shell, self.clock)
+        self.wired = await wire(self.database_url, shell, self.clock, self.programs)
         self.shell = shell
         return self
 
@@ -119,6 +132,15 @@ class ShellDriver:
     def messages_to(self, who: str) -> list[str]:
         header = self._header(who, None)
         return [line for line in self.lines if line.startswith(header)]
+
+    def files_to(self, who: str) -> list[tuple[str, bytes]]:
+        found = []
+        for line in self.messages_to(who):
+            shown = FILE_LINE.search(line)
+            if shown:
+                path = Path(shown.group("path"))
+                found.append((path.name, path.read_bytes()))
+        return found
 
     def messages_in(self, space: str) -> list[str]:
         header = self._header("ana", space)

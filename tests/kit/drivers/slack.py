@@ -12,8 +12,10 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -28,7 +30,7 @@ from tests.kit.drivers.wiring import COMMAND, wire
 from tests.kit.slack import BOT_TOKEN, BOT_USER, SECRET, USERS, FakeSlack, SlackClient
 from tests.kit.slack.payloads import click, find_button, submission
 
-IDS = {"ana": "U0ANA", "ben": "U0BEN", "cora": "U0CORA"}
+IDS = {"ana": "U0ANA", "ben": "U0BEN", "cora": "U0CORA", "cy": "U0CY", "dee": "U0DEE"}
 NAMES = {v: k for k, v in IDS.items()}
 
 
@@ -73,8 +75,15 @@ class SlackDriver:
     platform = "slack"
     lacks: frozenset[str] = frozenset()
 
-    def __init__(self, database_url: str, program: Program, clock: ManualClock) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        program: Program,
+        clock: ManualClock,
+        programs: Sequence[Path] = (),
+    ) -> None:
         self.database_url, self.program, self.clock = database_url, program, clock
+        self.programs = programs
         self.fake = FakeSlack(dict(USERS))
         self.surfaces: list[Surface] = []
         self._snapshots: dict[str, str] = {}
@@ -99,7 +108,7 @@ class SlackDriver:
             port=0,
         )
         adapter = SlackAdapter(config)
-        self.wired = await wire(self.database_url, adapter, self.clock)
+        self.wired = await wire(self.database_url, adapter, self.clock, self.programs)
         self.adapter = adapter
         self.session = aiohttp.ClientSession()
         url = f"http://127.0.0.1:{adapter.bound_port}/slack/events"
@@ -285,6 +294,13 @@ class SlackDriver:
 
     def messages_to(self, who: str) -> list[str]:
         return [s.text for s in self.surfaces if s.owner == who]
+
+    def files_to(self, who: str) -> list[tuple[str, bytes]]:
+        return [
+            (f.filename, f.data)
+            for f in self.fake.files.values()
+            if f.channel == dm_channel(who) and f.data is not None
+        ]
 
     def messages_in(self, space: str) -> list[str]:
         return [s.text for s in self.surfaces if s.space == space]

@@ -6,6 +6,7 @@ clock; everything else — store, bot, engagement, dispatcher, event log — is 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.app import App, build
@@ -26,9 +27,13 @@ def settings_for(database_url: str, **more: str) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-async def wire(database_url: str, adapter: Adapter, clock: Clock) -> App:
-    """Build the bot around `adapter` and start it with the services the runtime would give."""
-    app = await build(settings_for(database_url), clock=clock, adapters=[adapter])
+async def wire(
+    database_url: str, adapter: Adapter, clock: Clock, programs: Sequence[Path] = ()
+) -> App:
+    """Build the bot around `adapter` and start it with the services the runtime would give;
+    `programs` replaces the bundled program file (several programs in one workspace)."""
+    more = {"MENTORBOT_PROGRAMS": ",".join(str(p) for p in programs)} if programs else {}
+    app = await build(settings_for(database_url, **more), clock=clock, adapters=[adapter])
     try:
         await adapter.start(app.services(adapter))
     except BaseException:

@@ -20,6 +20,8 @@ USERS = {
     "U0ANA": {"name": "ana", "real_name": "Ana Lima", "profile": {"display_name": "Ana"}},
     "U0BEN": {"name": "ben", "real_name": "Ben Okafor", "profile": {"display_name": "Ben"}},
     "U0CORA": {"name": "cora", "profile": {"display_name": "Cora"}, "is_admin": True},
+    "U0CY": {"name": "cy", "real_name": "Cy Berg", "profile": {"display_name": "Cy"}},
+    "U0DEE": {"name": "dee", "real_name": "Dee Ahn", "profile": {"display_name": "Dee"}},
 }
 
 

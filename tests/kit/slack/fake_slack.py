@@ -302,7 +302,7 @@ class FakeSlack:
         return {"channels": listed, "response_metadata": {"next_cursor": ""}}
 
     def _conversations_set_topic(self, params: dict[str, Any]) -> dict[str, Any]:
-        self.channels[self._channel(str(params["channel"]))].topic = str(params["topic"])
+        self._open_channel(params).topic = str(params["topic"])
         return {}
 
     def _conversations_invite(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -313,8 +313,34 @@ class FakeSlack:
         channel.members.update(users)
         return {"channel": {"id": channel.id}}
 
-    def _conversations_kick(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _open_channel(self, params: dict[str, Any]) -> Channel:
+        """The channel named in `params`, refusing changes to an archived one as Slack does."""
         channel = self.channels[self._channel(str(params["channel"]))]
+        if channel.archived:
+            raise SlackError("is_archived")
+        return channel
+
+    def _conversations_rename(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._open_channel(params)
+        if channel.id.startswith("G"):
+            raise SlackError("method_not_supported_for_channel_type")
+        name = str(params.get("name"))
+        if not CHANNEL_NAME.match(name):
+            raise SlackError("invalid_name_specials")
+        if any(c.name == name and c.id != channel.id for c in self.channels.values()):
+            raise SlackError("name_taken")
+        channel.name = name
+        return {"channel": {"id": channel.id, "name": name}}
+
+    def _conversations_unarchive(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels[self._channel(str(params["channel"]))]
+        if not channel.archived:
+            raise SlackError("not_archived")
+        channel.archived = False
+        return {}
+
+    def _conversations_kick(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._open_channel(params)
         user = str(params["user"])
         if user == BOT_USER:
             raise SlackError("cant_kick_self")
