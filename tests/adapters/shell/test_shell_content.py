@@ -49,7 +49,7 @@ def room_lines(lines: list[str], room: str) -> list[str]:
 
 
 async def test_my_data_typed_in_a_room_is_shown_in_the_persons_dm(
-    shell: tuple[ShellAdapter, list[str]],
+    shell: tuple[ShellAdapter, list[str]], tmp_path: Path
 ) -> None:
     adapter, lines = shell
     for line in ["/as ana", "/mentor join mentee", *MENTEE_ANSWERS]:
@@ -63,9 +63,10 @@ async def test_my_data_typed_in_a_room_is_shown_in_the_persons_dm(
     await adapter.feed("/mentor status")
     shown = lines[start:]
     assert any("mentorbot → ana: Everything I store about you" in line for line in shown)
-    (file_line,) = [line for line in shown if "mentorbot → ana: 📎 mentorbot-my-data.json" in line]
-    saved = Path(file_line.rsplit(": ", 1)[1])
-    assert "Lead a team within a year." in saved.read_text(encoding="utf-8")
+    saved = tmp_path / "files" / "mentorbot-my-data.json"
+    assert any("mentorbot → ana: 📎 mentorbot-my-data.json" in line for line in shown)
+    assert any(line.endswith(str(saved)) for line in shown)
+    assert b"Lead a team within a year." in saved.read_bytes()
     assert any("answered ana privately" in line for line in shown)
     assert room_lines(shown, "ana-ben") == []
     await adapter.feed("/mentor help")  # not personal: answered in the room
