@@ -337,7 +337,8 @@ class PrivacyRepository(Protocol):
         ...
 
     async def pending(self, participant_id: int, recipients: Sequence[str]) -> list[Reminder]:
-        """Unfinished outbox rows about the person or addressed to one of `recipients`."""
+        """Unfinished outbox rows about the person, addressed to one of `recipients`, or for
+        one of their matches (its check-ins), soonest first."""
         ...
 
     async def forget(

@@ -120,10 +120,15 @@ class SqlPrivacyRepository:
 
     @staticmethod
     def _about(participant_id: int, recipients: Sequence[str]) -> Any:
+        """Outbox rows for the person, to them, or for a match of theirs (its check-ins)."""
         table = _reminders()
+        matches = select(MatchMemberRow.match_id).where(
+            MatchMemberRow.participant_id == participant_id
+        )
         return or_(
             table.c.participant_id == participant_id,
             table.c.recipient.in_([f"participant:{participant_id}", *recipients]),
+            table.c.match_id.in_(matches),
         )
 
     async def forget(

@@ -81,6 +81,22 @@ async def test_a_space_is_created_with_its_members_and_can_change(chat: PortUnde
     assert chat.archived(space)
 
 
+async def test_someone_forgotten_leaves_even_an_archived_space(chat: PortUnderTest) -> None:
+    """`forget-me` on a past match: out of its space, and its name and topic lose theirs."""
+    ana, ben, _ = chat.people
+    space = await chat.port.create_space(
+        chat.workspace, "contract-7-ben-ana", "Circle: Ben & Ana", [ana, ben]
+    )
+    await chat.port.archive_space(space)
+    await chat.port.remove_members(space, [ana])
+    assert chat.members(space) == {ben.user_id}
+    renamed = await chat.port.rename_space(space, "contract-7-ben", "Circle: Ben & someone")
+    if renamed is not None:  # None: the platform cannot rename this space
+        assert renamed.space_id == space.space_id
+        assert "ana" not in renamed.name
+    assert chat.archived(space)  # and it stays archived
+
+
 async def test_creating_a_space_again_by_name_reuses_it(chat: PortUnderTest) -> None:
     ana, ben, _ = chat.people
     first = await chat.port.create_space(chat.workspace, "contract-again", "t", [ana, ben])
