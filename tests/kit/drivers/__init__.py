@@ -12,7 +12,16 @@ from tests.kit.drivers.base import (
 from tests.kit.drivers.shell import ShellDriver
 from tests.kit.drivers.slack import SlackDriver
 
+BY_PLATFORM: dict[str, type[ShellDriver] | type[SlackDriver]] = {
+    "shell": ShellDriver,
+    "slack": SlackDriver,
+}
+"""Every driver, by platform: `Driver(database_url, program, clock, programs=()).start()`. A
+new adapter's driver is added here, and the tests that run on every adapter (privacy, the
+authorization matrix) pick it up."""
+
 __all__ = [
+    "BY_PLATFORM",
     "PRIVATE_REPLIES",
     "PROMPT_REGISTRY",
     "Answer",
