@@ -363,8 +363,9 @@ class PrivacyRepository(Protocol):
         ...
 
     async def expire_answers(self, left_before: datetime) -> int:
-        """Delete the answers and onboarding drafts of people who left before `left_before`;
-        how many people lost answers."""
+        """Delete the answers and onboarding drafts of people who left before `left_before`,
+        and empty delivered messages about them or their matches; how many people lost
+        answers."""
         ...
 
 

@@ -225,5 +225,19 @@ class SqlPrivacyRepository:
                 OnboardingSessionRow.participant_id.in_(people)  # type: ignore[attr-defined]
             )
         )
+        # Delivered messages about them (an introduction quotes answers) keep no words either.
+        outbox = _reminders()
+        matches = select(MatchMemberRow.match_id).where(
+            MatchMemberRow.participant_id.in_(people)  # type: ignore[attr-defined]
+        )
+        await self._session.execute(
+            update(outbox)
+            .where(
+                outbox.c.status.not_in(UNFINISHED),
+                outbox.c.kind.in_(WORDED),
+                or_(outbox.c.participant_id.in_(people), outbox.c.match_id.in_(matches)),
+            )
+            .values(payload={})
+        )
         self._session.expunge_all()
         return len(people)

@@ -79,6 +79,10 @@ async def every_row(store: SqlStore) -> list[str]:
     return rows
 
 
+async def quoted_in_outbox(store: SqlStore, words: str) -> list[str]:
+    return [r for r in await every_row(store) if r.startswith("reminder:") and words in r]
+
+
 async def test_my_data_holds_everything_about_the_person_and_nothing_of_others(
     both: Harness,
 ) -> None:
@@ -222,12 +226,12 @@ def test_a_persons_words_leave_the_space_name() -> None:
 
 
 async def test_retention_deletes_answers_of_people_who_left_long_ago(both: Harness) -> None:
-    await enrol(both, "ana")
-    await enrol(both, "ben", "mentor")
+    await matched(both)  # the introduction quotes Ana's bio
     await enrol(both, "cy")
     await both.say("ana", "/mentor leave")
     assert "You've left" in await both.say("ana", "1")
     store, start = both.bot.store, both.clock.now()
+    assert await quoted_in_outbox(store, MENTEE_ANSWERS[-1])  # Ana's bio, in the introduction
     assert await expire_answers(store, start + timedelta(days=29), 30) == 0
     both.advance(timedelta(days=20))
     await both.say("cy", "/mentor leave")
@@ -246,5 +250,6 @@ async def test_retention_deletes_answers_of_people_who_left_long_ago(both: Harne
     assert cy.answers  # left 11 days ago
     assert ben is not None
     assert ben.answers  # still here
+    assert not await quoted_in_outbox(store, MENTEE_ANSWERS[-1])  # the introduction's words
     with pytest.raises(ValueError, match="at least one day"):
         await expire_answers(store, start, 0)
