@@ -50,7 +50,8 @@ def _reminders() -> Table:
 
 
 def scrub(lines: Any, names: Sequence[str], replacement: str) -> Any:
-    """An explanation (a list of sentences) with every one of `names` replaced."""
+    """An explanation (a list of sentences) with every one of `names` replaced (capitalised
+    where it starts a sentence)."""
     if not isinstance(lines, list):
         return lines
     out = []
@@ -58,6 +59,8 @@ def scrub(lines: Any, names: Sequence[str], replacement: str) -> Any:
         if isinstance(line, str):
             for name in sorted(filter(None, names), key=len, reverse=True):
                 line = line.replace(name, replacement)
+            if line.startswith(replacement):
+                line = replacement[:1].upper() + line[1:]
         out.append(line)
     return out
 

@@ -253,3 +253,19 @@ async def test_retention_deletes_answers_of_people_who_left_long_ago(both: Harne
     assert not await quoted_in_outbox(store, MENTEE_ANSWERS[-1])  # the introduction's words
     with pytest.raises(ValueError, match="at least one day"):
         await expire_answers(store, start, 0)
+
+
+async def test_a_forgotten_mentor_leaves_the_reasons_of_the_match(harness: Harness) -> None:
+    await matched(harness)
+    async with harness.bot.store.transaction() as uow:
+        state = (await uow.programs.all())[0]
+        (before,) = await uow.matches.list(state.id)
+    assert any("Ben" in line for line in before.explanation), before.explanation
+    await harness.say("ben", "/mentor forget-me")
+    await harness.say("ben", "1")
+    async with harness.bot.store.transaction() as uow:
+        (after,) = await uow.matches.list(state.id, (MatchStatus.ENDED,))
+    assert not any("Ben" in line for line in after.explanation), after.explanation
+    named = [line for line in after.explanation if FORGOTTEN_NAME in line.lower()]
+    assert named, after.explanation
+    assert all(not line[:1].islower() for line in after.explanation), after.explanation
