@@ -269,3 +269,11 @@ async def test_a_forgotten_mentor_leaves_the_reasons_of_the_match(harness: Harne
     named = [line for line in after.explanation if FORGOTTEN_NAME in line.lower()]
     assert named, after.explanation
     assert all(not line[:1].islower() for line in after.explanation), after.explanation
+
+
+async def test_someone_only_in_the_second_program_can_forget_themselves(both: Harness) -> None:
+    await enrol_in_second(both, "cy")
+    asked = await both.say("cy", "/mentor forget-me")
+    assert "in 1 program here" in asked
+    assert "Done — I deleted everything" in await both.say("cy", "1")
+    assert await both.say("cy", "/mentor my-data") == "I store nothing about you here."
