@@ -357,8 +357,8 @@ class PrivacyRepository(Protocol):
         coordinator record, and unfinished outbox rows addressed to `recipients`. Emptied:
         feedback comments (ratings stay) and the content of finished outbox rows about them or
         to `recipients`. `names` become `replacement` in the explanations of their matches and
-        requests. Match membership, check-ins, activity counts and votes stay: others' history,
-        the no-repeat rule and statistics do not change.
+        requests; their pending requests expire. Match membership, check-ins, activity counts
+        and votes stay: others' history, the no-repeat rule and statistics do not change.
         """
         ...
 

@@ -15,7 +15,14 @@ from sqlalchemy import Table, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
-from core.domain import FORGOTTEN, FORGOTTEN_NAME, CheckIn, CheckInAnswer, MentorRequest
+from core.domain import (
+    FORGOTTEN,
+    FORGOTTEN_NAME,
+    CheckIn,
+    CheckInAnswer,
+    MentorRequest,
+    RequestStatus,
+)
 from core.identity import ConversationKind, PlatformUser
 from core.ports import Activity, Vote
 from core.reminders.kinds import ReminderKind
@@ -161,6 +168,8 @@ class SqlPrivacyRepository:
         ):
             request.explanation = scrub(request.explanation, names, replacement)
             flag_modified(request, "explanation")
+            if request.status == RequestStatus.PENDING.value:  # nobody is left to answer it
+                request.status, request.answered_at = RequestStatus.EXPIRED.value, at
         outbox = _reminders()
         mine = outbox.c.recipient.in_([f"participant:{pid}", *recipients])
         await session.execute(delete(outbox).where(mine, outbox.c.status.in_(UNFINISHED)))

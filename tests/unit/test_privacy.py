@@ -128,6 +128,11 @@ async def test_my_data_lists_requests_and_feedback_given(harness: Harness) -> No
     assert (request["you"], request["mentor"], request["status"]) == ("asked", "Ben", "pending")
     (theirs,) = (await my_data(harness, "ben"))["programs"][0]["requests"]
     assert (theirs["you"], theirs["mentee"]) == ("were asked", "Ana")
+    await harness.say("ana", "/mentor forget-me")
+    await harness.say("ana", "1")
+    (expired,) = (await my_data(harness, "ben"))["programs"][0]["requests"]
+    assert (expired["mentee"], expired["status"]) == (FORGOTTEN_NAME, "expired")
+    assert "Requests waiting" not in await harness.say("ben", "/mentor status")
 
 
 async def test_my_data_of_someone_unknown_says_so(harness: Harness) -> None:
