@@ -118,7 +118,7 @@ async def test_my_data_holds_everything_about_the_person_and_nothing_of_others(
     assert [p["program"] for p in ben["programs"]] == ["mentoring"]
 
 
-async def test_my_data_lists_requests_and_feedback_given(harness: Harness) -> None:
+async def test_my_data_lists_requests_and_forgetting_expires_them(harness: Harness) -> None:
     await enrol(harness, "ana")
     await enrol(harness, "ben", "mentor")
     assert "Ben" in await harness.say("ana", "/mentor request")
