@@ -223,3 +223,17 @@ class Feedback:
     answered_at: datetime
     rating: int | None = None
     comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """A coordinator's action on a program: who, what, when (`action` is an `AuditAction`),
+    with a short `detail` (a match number, `anonymised`, a count — never people's answers)."""
+
+    program_state_id: int
+    actor: PlatformUser
+    actor_name: str
+    action: str
+    at: datetime
+    detail: str = ""
+    id: int | None = None

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from core.content import Choice, Content, Prompt
 from core.domain import (
+    AuditEntry,
     CheckIn,
     Cycle,
     Enrolled,
@@ -206,6 +207,10 @@ class CycleRepository(Protocol):
 
     async def add(self, cycle: Cycle) -> Cycle: ...
 
+    async def all(self, program_state_id: int) -> list[Cycle]:
+        """Every cycle of the program, oldest first."""
+        ...
+
 
 class MatchRepository(Protocol):
     async def add(self, match: MatchRecord) -> MatchRecord:
@@ -263,6 +268,10 @@ class EngagementRepository(Protocol):
 
     async def last_activity(self, match_id: int) -> date | None: ...
 
+    async def active_days(self, match_id: int) -> list[date]:
+        """The days anyone wrote in the match's space, oldest first."""
+        ...
+
     async def record_checkin(self, match_id: int, checkin: CheckIn) -> None:
         """Insert or replace the member's answer to that check-in."""
         ...
@@ -290,6 +299,18 @@ class EngagementRepository(Protocol):
         ...
 
     async def votes(self, match_id: int) -> dict[int, str]: ...
+
+
+class AuditLog(Protocol):
+    """What coordinators did (`core.coordinator.audit`), newest first when read."""
+
+    async def record(self, entry: AuditEntry) -> None: ...
+
+    async def page(self, program_state_id: int, offset: int, limit: int) -> list[AuditEntry]:
+        """Entries newest first (ties by id), `limit` of them from `offset`."""
+        ...
+
+    async def count(self, program_state_id: int) -> int: ...
 
 
 class CoordinatorRepository(Protocol):
@@ -382,6 +403,7 @@ class UnitOfWork(Protocol):
     reminders: ReminderRepository
     engagement: EngagementRepository
     coordinators: CoordinatorRepository
+    audit: AuditLog
     prompts: PromptRegistry
     locks: Locks
 

@@ -100,10 +100,24 @@ COORDINATOR_VERBS = (
     Verb("export", "admin export", "export the program's data", coordinator.export, True),
     Verb("end-match", "admin end-match <match>", "end a match", coordinator.end_match, True),
     Verb(
+        "rematch",
+        "admin rematch <person>",
+        "end a person's match and put them back in the pool for the next round",
+        coordinator.rematch,
+        True,
+    ),
+    Verb(
         "broadcast",
         "admin broadcast <text>",
         "message every participant",
         coordinator.broadcast,
+        True,
+    ),
+    Verb(
+        "audit",
+        "admin audit [page]",
+        "what coordinators did, newest first",
+        coordinator.audit_log,
         True,
     ),
 )

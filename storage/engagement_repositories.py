@@ -42,6 +42,15 @@ class SqlEngagementRepository:
             select(func.max(ActivityRow.day)).where(ActivityRow.match_id == match_id)
         )
 
+    async def active_days(self, match_id: int) -> list[date]:
+        rows = await self._session.scalars(
+            select(ActivityRow.day)
+            .where(ActivityRow.match_id == match_id)  # type: ignore[arg-type]
+            .distinct()
+            .order_by(ActivityRow.day)
+        )
+        return list(rows)
+
     async def record_checkin(self, match_id: int, checkin: CheckIn) -> None:
         row = await self._session.get(
             CheckInRow, (match_id, checkin.participant_id, checkin.number)
