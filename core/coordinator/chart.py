@@ -36,7 +36,7 @@ def health_chart(program_name: str, stats: CycleStats) -> bytes:
     bars.set_xlabel("Week of the cycle", fontsize=12)
     bars.set_ylabel("Matches", fontsize=12)
     bars.set_xticks(weeks)
-    bars.set_ylim(0, max([*bottom, 1]) * 1.15)
+    bars.set_ylim(0, max([*bottom, 1]) * 1.05)
     bars.yaxis.get_major_locator().set_params(integer=True)
     bars.tick_params(labelsize=11)
     rate = bars.twinx()
@@ -49,8 +49,14 @@ def health_chart(program_name: str, stats: CycleStats) -> bytes:
     rate.tick_params(labelsize=11, colors=RATE_COLOUR)
     handles = bars.get_legend_handles_labels()
     lines = rate.get_legend_handles_labels()
-    bars.legend(handles[0] + lines[0], handles[1] + lines[1], loc="upper left", fontsize=10,
-                ncols=4, frameon=False)  # fmt: skip
+    figure.legend(
+        handles[0] + lines[0],
+        handles[1] + lines[1],
+        loc="outside lower center",  # below the axes: never over a bar or the line
+        fontsize=11,
+        ncols=4,
+        frameon=False,
+    )
     bars.set_title(
         f"{program_name} — cycle {stats.number}: matches by health and check-in response",
         fontsize=13,

@@ -91,13 +91,24 @@ async def test_stats_compare_the_current_cycle_with_the_previous_and_draw_a_char
 
 
 async def test_stats_chart_follows_the_weeks_of_the_cycle(harness: Harness) -> None:
-    await matched(harness)
-    await live(harness, 30)
-    await harness.say("coordinator", "/mentor admin stats")
+    for mentee, mentor in (("ana", "ben"), ("cora", "dan")):
+        await enrol(harness, mentee)
+        await enrol(harness, mentor, "mentor")
+    await harness.say("coordinator", "/mentor admin match commit")
+    first, second = (s.space_id for s in harness.port.spaces)
+    for days, answering in ((15, ("ana", "ben", "cora")), (14, ("ana",)), (14, ())):
+        await live(harness, days)
+        for space in (first, second):
+            checkin = [p for p in harness.prompts_in(space) if ":checkin:" in p.id][-1]
+            for name in answering:
+                await harness.click(name, "yes", prompt_id=checkin.id)
+        await harness.in_room("ana", first, "hello")
+    stats = await harness.say("coordinator", "/mentor admin stats")
+    # Ben mentors Ana and Cora: 3 check-ins × 2 matches × 2 members asked; 5 answered
+    assert "• check-in response rate: 42% (5 of 12 answers)" in stats
     chart = harness.last["coordinator"]
     assert isinstance(chart, File)
-    # kept for looking at: the report describes it
-    with open("/tmp/h4/stats-chart.png", "wb") as out:
+    with open("/tmp/h4/stats-chart.png", "wb") as out:  # kept for looking at
         out.write(chart.data)
     assert png_size(chart.data) == (800, 450)
 
