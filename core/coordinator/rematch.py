@@ -55,15 +55,16 @@ async def rematch(ctx: Context, args: tuple[str, ...]) -> Reply:
     matches = await ctx.uow.matches.for_participant(person.key)
     for match in matches:
         await end_match(ctx.uow, ctx.program, match, ctx.now, out, EndReason.COORDINATOR)
-    command = ctx.command_for(person.user)
-    ended = "Your match has ended, and you'll" if matches else "You'll"
-    out.dm(
-        person,
-        Text(
-            f"🔄 A coordinator of *{ctx.program.name}* has put you back in the pool. "
-            f"{ended} be in the next matching round; `{command} status` shows where you are."
-        ),
-    )
+    if matches:  # someone without a match is in the pool already: nothing to tell them
+        command = ctx.command_for(person.user)
+        out.dm(
+            person,
+            Text(
+                f"🔄 A coordinator of *{ctx.program.name}* has ended your match and put you "
+                "back in the pool: you'll be in the next matching round. "
+                f"`{command} status` shows where you are."
+            ),
+        )
     ctx.send_later(out)
     numbers = ", ".join(f"#{m.key}" for m in matches)
     await record(ctx, AuditAction.REMATCH, f"{person.user.user_id}; ended {numbers or 'none'}")
