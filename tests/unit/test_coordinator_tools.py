@@ -8,11 +8,12 @@ import io
 import struct
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from core.content import File, Prompt
 from core.coordinator.audit import PAGE_SIZE
 from core.domain import MatchStatus
-from core.identity import Conversation, ConversationKind, PlatformUser
+from core.identity import Conversation, ConversationKind
 from core.matching.roster import parse_roster_csv
 from core.onboarding.roster_import import import_roster
 from core.ports import MessageRef
@@ -38,6 +39,13 @@ def png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
     return width, height
+
+
+def keep(png: bytes) -> None:
+    """Leave the chart where a person can look at it (when /tmp/h4 exists)."""
+    folder = Path("/tmp/h4")
+    if folder.is_dir():
+        (folder / "stats-chart.png").write_bytes(png)
 
 
 def unzip(file: File) -> dict[str, list[dict[str, str]]]:
@@ -68,7 +76,8 @@ async def test_stats_compare_the_current_cycle_with_the_previous_and_draw_a_char
     await live(harness, 22)  # nobody writes: the new match turns quiet, then at risk
 
     stats = await harness.say("coordinator", "/mentor admin stats")
-    assert "cycle 2 (" in stats and "beside cycle 1" in stats
+    assert "cycle 2 (" in stats
+    assert "beside cycle 1" in stats
     # cycle 1 as it stood when cycle 2 began: Cora and Dan had joined, Cora was waiting
     assert "• mentees enrolled: 2 · cycle 1: 2" in stats
     assert "• mentors enrolled: 2 · cycle 1: 2" in stats
@@ -81,7 +90,8 @@ async def test_stats_compare_the_current_cycle_with_the_previous_and_draw_a_char
     assert "• meetings reported: 0 · cycle 1: 1" in stats
     assert "• goals done: 0 of 0 · cycle 1: 0 of 1" in stats
     assert "• average feedback: none yet · cycle 1: 4.0/5 from 1 answer" in stats
-    assert "2 matches running:" in stats and "#2 Ben & Cora — at risk" in stats
+    assert "2 matches running:" in stats
+    assert "#2 Ben & Cora — at risk" in stats
 
     chart = harness.last["coordinator"]
     assert isinstance(chart, File)
@@ -108,8 +118,7 @@ async def test_stats_chart_follows_the_weeks_of_the_cycle(harness: Harness) -> N
     assert "• check-in response rate: 42% (5 of 12 answers)" in stats
     chart = harness.last["coordinator"]
     assert isinstance(chart, File)
-    with open("/tmp/h4/stats-chart.png", "wb") as out:  # kept for looking at
-        out.write(chart.data)
+    keep(chart.data)
     assert png_size(chart.data) == (800, 450)
 
 
@@ -191,7 +200,8 @@ async def test_anonymised_export_has_stable_pseudonyms_and_no_free_text(
     text = await harness.say("coordinator", "/mentor admin export anonymised")
     assert "pseudonym" in text
     file = harness.last["coordinator"]
-    assert isinstance(file, File) and file.name.endswith("-anonymised.zip")
+    assert isinstance(file, File)
+    assert file.name.endswith("-anonymised.zip")
     with zipfile.ZipFile(io.BytesIO(file.data)) as archive:
         everything = b"".join(archive.read(n) for n in archive.namelist()).decode()
     for secret in ("Ana", "Ben", "Coordinator", "ws1", "Give a talk", "HYPERLINK", "Lead a team"):
@@ -200,14 +210,16 @@ async def test_anonymised_export_has_stable_pseudonyms_and_no_free_text(
     cells = {cell for rows in files.values() for row in rows for cell in row.values()}
     assert not cells & {"ana", "ben", "coordinator"}
     people = {row["role"]: row["id"] for row in files["participants.csv"]}
-    assert "bio" not in files["participants.csv"][0] and "goals" not in files["participants.csv"][0]
+    assert "bio" not in files["participants.csv"][0]
+    assert "goals" not in files["participants.csv"][0]
     (match,) = files["matches.csv"]
     assert (match["mentees"], match["mentors"]) == (people["mentee"], people["mentor"])
     assert "explanation" not in match
     (answer,) = files["checkins.csv"]
     assert answer["participant"] == people["mentee"]
     (goal,) = files["goals.csv"]
-    assert goal["participant"] == people["mentee"] and "goal" not in goal
+    assert goal["participant"] == people["mentee"]
+    assert "goal" not in goal
     assert {a["by"] for a in files["audit.csv"]} - set(people.values())  # a coordinator's own
     assert len(set(people.values())) == 2
 
@@ -229,7 +241,8 @@ async def test_rematch_ends_the_match_and_puts_the_person_back_in_the_pool(
         (found,) = await uow.matches.list(state.id, (MatchStatus.ACTIVE, MatchStatus.ENDED))
         (entry,) = [e for e in await uow.audit.page(state.id, 0, 10) if e.action == "rematch"]
     assert found.status is MatchStatus.ENDED
-    assert entry.actor.user_id == "coordinator" and "#1" in entry.detail
+    assert entry.actor.user_id == "coordinator"
+    assert "#1" in entry.detail
     assert [s.space_id for s in harness.port.archived] == [space]
     assert any("A coordinator has ended your match" in t for t in harness.in_space(space))
     assert any("put you back in the pool" in t for t in harness.to("ana"))
@@ -265,7 +278,8 @@ async def test_broadcast_reports_delivered_failed_and_unreachable(harness: Harne
     said = await harness.say("coordinator", "/mentor admin broadcast Mixer on Friday!")
     assert "Broadcast to 4 active participants: 2 delivered, 0 failed, 1 unreachable by DM." in said
     assert "1 message could not go out yet and will be retried" in said
-    assert "Sent to" not in said and "queued" not in said
+    assert "Sent to" not in said
+    assert "queued" not in said
     progress = [c for w, c in harness.port.sent if w.id == "coordinator"]
     assert any("Sending your broadcast to 4 active participants" in str(c) for c in progress)
     assert [t for t in harness.to("ana") if "Mixer on Friday!" in t]
@@ -306,11 +320,3 @@ async def test_audit_log_lists_coordinator_actions_latest_first_in_pages(
     # a failed action records nothing
     await harness.say("coordinator", "/mentor admin end-match 99")
     assert f"{total} actions in all" in await harness.say("coordinator", "/mentor admin audit")
-
-
-async def test_audit_names_are_shown_as_typed_text(harness: Harness) -> None:
-    user = PlatformUser("fake", "ws1", "coordinator")
-    assert user.user_id == "coordinator"
-    await harness.say("coordinator", "/mentor admin open")
-    shown = await harness.say("coordinator", "/mentor admin audit")
-    assert "Coordinator opened enrolment" in shown
