@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -223,6 +223,16 @@ class Feedback:
     answered_at: datetime
     rating: int | None = None
     comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramEngagement:
+    """Every match's activity days, check-ins and goals in a program, read at once (stats and
+    exports of programs with thousands of matches), each keyed by match id."""
+
+    active_days: dict[int, list[date]]
+    checkins: dict[int, list[CheckIn]]
+    goals: dict[int, list[Goal]]
 
 
 @dataclass(frozen=True, slots=True)

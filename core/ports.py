@@ -21,6 +21,7 @@ from core.domain import (
     MentorRequest,
     OnboardingSession,
     Participant,
+    ProgramEngagement,
     ProgramState,
 )
 from core.forms import TEXT_ONLY, FormLimits
@@ -268,8 +269,8 @@ class EngagementRepository(Protocol):
 
     async def last_activity(self, match_id: int) -> date | None: ...
 
-    async def active_days(self, match_id: int) -> list[date]:
-        """The days anyone wrote in the match's space, oldest first."""
+    async def engagement_in(self, program_state_id: int) -> ProgramEngagement:
+        """Every match's activity days (oldest first), check-ins and goals, in a few queries."""
         ...
 
     async def record_checkin(self, match_id: int, checkin: CheckIn) -> None:

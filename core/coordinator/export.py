@@ -26,7 +26,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core.domain import AuditEntry, MatchRecord, MatchStatus, Participant, ParticipantStatus
+from core.domain import (
+    AuditEntry,
+    MatchRecord,
+    MatchStatus,
+    Participant,
+    ParticipantStatus,
+    ProgramEngagement,
+)
 from core.identity import PlatformUser
 from core.ports import Store, UnitOfWork
 from core.programs.program import Program, QuestionKind, Role
@@ -109,12 +116,13 @@ async def build_export(
     names.assign([p.user for p in people], "person-")
     matches = await uow.matches.list(state_id, (MatchStatus.ACTIVE, MatchStatus.ENDED))
     cycles = {c.id: c.number for c in await uow.cycles.all(state_id)}
+    known = await uow.engagement.engagement_in(state_id)
     files = {
         "participants.csv": _participants(program, people, names),
         "others.csv": _others(people, names),
         "matches.csv": _matches(matches, by_id, cycles, names),
-        "checkins.csv": await _checkins(uow, matches, by_id, names),
-        "goals.csv": await _goals(uow, matches, by_id, names),
+        "checkins.csv": _checkins(known, by_id, names),
+        "goals.csv": _goals(known, by_id, names),
         "feedback.csv": await _feedback(uow, state_id, by_id, names),
         "audit.csv": await _audit(uow, state_id, names),
     }
@@ -211,30 +219,26 @@ def _who(pid: int, by_id: dict[int, Participant], names: Pseudonyms) -> str:
     return names.of(by_id[pid].user) if pid in by_id else f"removed-{pid}"
 
 
-async def _checkins(
-    uow: UnitOfWork, matches: list[MatchRecord], by_id: dict[int, Participant], names: Pseudonyms
-) -> bytes:
+def _checkins(known: ProgramEngagement, by_id: dict[int, Participant], names: Pseudonyms) -> bytes:
     rows: list[list[object]] = [["match", "checkin", "participant", "answer", "answered_at"]]
-    for match in matches:
-        for c in await uow.engagement.checkins(match.key):
+    for match_id, checkins in sorted(known.checkins.items()):
+        for c in checkins:
             rows.append(
-                [match.key, c.number, _who(c.participant_id, by_id, names), c.answer.value,
+                [match_id, c.number, _who(c.participant_id, by_id, names), c.answer.value,
                  _when(c.answered_at)]
             )  # fmt: skip
     return _csv(rows)
 
 
-async def _goals(
-    uow: UnitOfWork, matches: list[MatchRecord], by_id: dict[int, Participant], names: Pseudonyms
-) -> bytes:
+def _goals(known: ProgramEngagement, by_id: dict[int, Participant], names: Pseudonyms) -> bytes:
     text = [] if names.anonymised else ["goal"]
     rows: list[list[object]] = [
         ["match", "participant", *text, "progress", "created_at", "updated_at"]
     ]
-    for match in matches:
-        for g in await uow.engagement.goals(match.key):
+    for match_id, goals in sorted(known.goals.items()):
+        for g in goals:
             rows.append(
-                [match.key, _who(g.participant_id, by_id, names),
+                [match_id, _who(g.participant_id, by_id, names),
                  *([] if names.anonymised else [g.text]), g.progress.value,
                  _when(g.created_at), _when(g.updated_at)]
             )  # fmt: skip

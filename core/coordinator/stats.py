@@ -100,18 +100,6 @@ class CycleStats:
         return mean(self.ratings) if self.ratings else None
 
 
-async def facts_of(uow: UnitOfWork, match: MatchRecord, ratings: list[int]) -> MatchFacts:
-    goals = await uow.engagement.goals(match.key)
-    return MatchFacts(
-        match,
-        await uow.engagement.active_days(match.key),
-        await uow.engagement.checkins(match.key),
-        sum(1 for g in goals if g.progress is GoalProgress.DONE),
-        len(goals),
-        ratings,
-    )
-
-
 async def cycle_stats(
     uow: UnitOfWork, program: Program, state_id: int, now: datetime
 ) -> list[CycleStats]:
@@ -121,11 +109,17 @@ async def cycle_stats(
         return []
     people = await uow.participants.list(state_id)
     matches = await uow.matches.list(state_id, (MatchStatus.ACTIVE, MatchStatus.ENDED))
-    feedback = await uow.engagement.feedback_for(state_id)
-    facts = [
-        await facts_of(uow, m, [f.rating for f in feedback if f.match_id == m.key and f.rating])
-        for m in matches
-    ]
+    ratings: dict[int, list[int]] = {}
+    for answer in await uow.engagement.feedback_for(state_id):
+        if answer.rating:
+            ratings.setdefault(answer.match_id, []).append(answer.rating)
+    known = await uow.engagement.engagement_in(state_id)
+    facts = []
+    for m in matches:
+        goals = known.goals.get(m.key, [])
+        done = sum(1 for g in goals if g.progress is GoalProgress.DONE)
+        days, checkins = known.active_days.get(m.key, []), known.checkins.get(m.key, [])
+        facts.append(MatchFacts(m, days, checkins, done, len(goals), ratings.get(m.key, [])))
     current, *earlier = reversed(cycles)
     out = [_one(program, current, people, facts, now, current=True)]
     if earlier:  # as it stood when the current cycle began

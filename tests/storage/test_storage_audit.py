@@ -84,4 +84,4 @@ async def _active_days(store: SqlStore, state: int) -> list[date]:
         for day, who in ((date(2026, 3, 4), 0), (date(2026, 3, 2), 1), (date(2026, 3, 4), 1)):
             await uow.engagement.record_activity(match.key, people[who].key, day)
     async with store.transaction() as uow:
-        return await uow.engagement.active_days(match.key)
+        return (await uow.engagement.engagement_in(state)).active_days[match.key]
