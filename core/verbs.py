@@ -97,7 +97,13 @@ COORDINATOR_VERBS = (
         True,
     ),
     Verb("stats", "admin stats", "numbers for reports", coordinator.stats, True),
-    Verb("export", "admin export", "export the program's data", coordinator.export, True),
+    Verb(
+        "export",
+        "admin export [anonymised]",
+        "the program's data as a zip of CSV files (anonymised: no names or free text)",
+        coordinator.export,
+        True,
+    ),
     Verb("end-match", "admin end-match <match>", "end a match", coordinator.end_match, True),
     Verb(
         "rematch",

@@ -67,7 +67,9 @@ async def rematch(ctx: Context, args: tuple[str, ...]) -> Reply:
         )
     ctx.send_later(out)
     numbers = ", ".join(f"#{m.key}" for m in matches)
-    await record(ctx, AuditAction.REMATCH, f"{person.user.user_id}; ended {numbers or 'none'}")
+    # the participant's number, not their name or id: the log outlives a `forget-me`
+    ended = f"ended match {numbers}" if matches else "no match running"
+    await record(ctx, AuditAction.REMATCH, f"participant #{person.key}, {ended}")
     what = (
         f"I ended {plural(len(matches), 'match', 'matches')} of {person.safe_name} ({numbers}); "
         "the members were told and asked for feedback. The same pairs won't be formed again"
