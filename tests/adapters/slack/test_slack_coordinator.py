@@ -96,6 +96,7 @@ async def test_broadcast_counts_people_slack_will_not_dm(stack: Stack) -> None:
     await enrol_directly(stack, "U2BEN", "mentor", MENTOR)
     await enrol_directly(stack, "U3CY", "mentee", MENTEE)
     stack.fake.no_dm["U3CY"] = "cannot_dm_bot"
+    stack.fake.rate_limited["chat.postMessage"] = 2  # Slack answers 429 twice: waited out
     before = len(stack.fake.responses)
     sent = await stack.client.command("U0CORA", "admin broadcast Mixer <!channel> on Friday")
     assert sent.status == 200
@@ -105,6 +106,8 @@ async def test_broadcast_counts_people_slack_will_not_dm(stack: Stack) -> None:
         "Broadcast to 3 active participants: 2 delivered, 0 failed, 1 unreachable by DM." in final
     )
     assert any("Sending your broadcast" in t or "has gone out" in t for t in in_dm(stack))
+    limited = [c for c in stack.fake.calls if c.method == "chat.postMessage"]
+    assert len(limited) >= 2 + 3  # the two refused calls were made again
     (to_ana,) = [t for t in in_dm(stack, "D1ANA") if "Mixer" in t]
     assert "<!channel>" not in to_ana
 
