@@ -10,9 +10,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import matching, privacy, reminders, roster_import, slack_ack
+from bench import coordinator, matching, privacy, reminders, roster_import, slack_ack
 
 SUITES = {
+    "coordinator": coordinator,
     "matching": matching,
     "privacy": privacy,
     "reminders": reminders,

@@ -359,5 +359,70 @@ def roster_import(
     )
 
 
+@app.command("export")
+def export_command(
+    program: Annotated[str, typer.Option(help="The program id (from MENTORBOT_PROGRAMS).")],
+    out: Annotated[Path, typer.Option(help="Where to write the zip of CSV files.")],
+    anonymised: Annotated[
+        bool, typer.Option("--anonymised", help="Pseudonyms for people; no names or free text.")
+    ] = False,
+    platform: Annotated[str, typer.Option(help="Platform the program runs on.")] = "shell",
+    workspace: Annotated[str, typer.Option(help="Workspace id on that platform.")] = "local",
+) -> None:
+    """Write a program's data (participants, matches, check-ins, goals, feedback, audit log)
+    as a zip of CSV files, like `admin export` in chat."""
+    import getpass
+
+    from core.clock import SystemClock
+    from core.content import plural
+    from core.coordinator.export import export_from
+    from core.identity import PlatformUser
+    from core.programs.program import ProgramError, load_programs
+    from storage.migrate import upgrade
+    from storage.store import SqlStore
+
+    settings = _settings()
+    try:
+        programs = {p.id: p for p in load_programs(settings.programs)}
+    except ProgramError as error:
+        raise _fail(str(error)) from None
+    if program not in programs:
+        raise _fail(f"no program {program!r}; known: {', '.join(sorted(programs))}")
+    if out.is_dir():
+        raise _fail(f"{out} is a folder; give the path of the zip file to write")
+    if not out.parent.is_dir():
+        raise _fail(f"{out.parent} does not exist; create the folder first")
+    by = PlatformUser("cli", "local", getpass.getuser())
+
+    async def work(engine: AsyncEngine) -> Any:
+        await upgrade(engine)
+        return await export_from(
+            SqlStore(engine),
+            programs[program],
+            platform=platform,
+            workspace=workspace,
+            anonymised=anonymised,
+            by=by,
+            now=SystemClock().now(),
+        )
+
+    built = _with_engine(work)
+    if built is None:
+        raise _fail(
+            f"program {program!r} has no data in {platform} workspace {workspace!r} yet; "
+            "check --platform and --workspace"
+        )
+    try:
+        out.write_bytes(built.data)
+    except OSError as error:
+        raise _fail(f"{out}: cannot write the file ({error.strerror})") from None
+    kind = "anonymised export" if anonymised else "export"
+    _print(
+        f"wrote the {kind} of {program!r} to {out}: {plural(built.participants, 'participant')}, "
+        f"{plural(built.matches, 'match', 'matches')}",
+        markup=False,
+    )
+
+
 def main() -> None:
     app()

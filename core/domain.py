@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -234,3 +234,27 @@ class Feedback:
     answered_at: datetime
     rating: int | None = None
     comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramEngagement:
+    """Every match's activity days, check-ins and goals in a program, read at once (stats and
+    exports of programs with thousands of matches), each keyed by match id."""
+
+    active_days: dict[int, list[date]]
+    checkins: dict[int, list[CheckIn]]
+    goals: dict[int, list[Goal]]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """A coordinator's action on a program: who, what, when (`action` is an `AuditAction`),
+    with a short `detail` (a match number, `anonymised`, a count — never people's answers)."""
+
+    program_state_id: int
+    actor: PlatformUser
+    actor_name: str
+    action: str
+    at: datetime
+    detail: str = ""
+    id: int | None = None

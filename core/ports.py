@@ -10,6 +10,7 @@ from typing import Protocol
 
 from core.content import Choice, Content, Prompt
 from core.domain import (
+    AuditEntry,
     CheckIn,
     Cycle,
     Enrolled,
@@ -20,6 +21,7 @@ from core.domain import (
     MentorRequest,
     OnboardingSession,
     Participant,
+    ProgramEngagement,
     ProgramState,
 )
 from core.forms import TEXT_ONLY, FormLimits
@@ -216,6 +218,10 @@ class CycleRepository(Protocol):
 
     async def add(self, cycle: Cycle) -> Cycle: ...
 
+    async def all(self, program_state_id: int) -> list[Cycle]:
+        """Every cycle of the program, oldest first."""
+        ...
+
 
 class MatchRepository(Protocol):
     async def add(self, match: MatchRecord) -> MatchRecord:
@@ -272,6 +278,10 @@ class EngagementRepository(Protocol):
         ...
 
     async def last_activity(self, match_id: int) -> date | None: ...
+
+    async def engagement_in(self, program_state_id: int) -> ProgramEngagement:
+        """Every match's activity days (oldest first), check-ins and goals, in a few queries."""
+        ...
 
     async def record_checkin(self, match_id: int, checkin: CheckIn) -> None:
         """Insert or replace the member's answer to that check-in."""
@@ -369,6 +379,18 @@ class PrivacyRepository(Protocol):
         ...
 
 
+class AuditLog(Protocol):
+    """What coordinators did (`core.coordinator.audit`), newest first when read."""
+
+    async def record(self, entry: AuditEntry) -> None: ...
+
+    async def page(self, program_state_id: int, offset: int, limit: int) -> list[AuditEntry]:
+        """Entries newest first (ties by id), `limit` of them from `offset`."""
+        ...
+
+    async def count(self, program_state_id: int) -> int: ...
+
+
 class CoordinatorRepository(Protocol):
     """People who acted as coordinators of a program state without being listed (admins,
     role holders), so alerts reach them too."""
@@ -460,6 +482,7 @@ class UnitOfWork(Protocol):
     engagement: EngagementRepository
     coordinators: CoordinatorRepository
     privacy: PrivacyRepository
+    audit: AuditLog
     prompts: PromptRegistry
     locks: Locks
 

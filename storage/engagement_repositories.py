@@ -7,7 +7,14 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.domain import CheckIn, CheckInAnswer, Feedback, Goal, GoalProgress
+from core.domain import (
+    CheckIn,
+    CheckInAnswer,
+    Feedback,
+    Goal,
+    GoalProgress,
+    ProgramEngagement,
+)
 from storage.repositories import insert_ignoring_conflicts
 from storage.tables import ActivityRow, CheckInRow, EndVoteRow, FeedbackRow, GoalRow, MatchRow
 
@@ -41,6 +48,34 @@ class SqlEngagementRepository:
         return await self._session.scalar(
             select(func.max(ActivityRow.day)).where(ActivityRow.match_id == match_id)
         )
+
+    async def engagement_in(self, program_state_id: int) -> ProgramEngagement:
+        in_program = select(MatchRow.id).where(MatchRow.program_state_id == program_state_id)
+        days: dict[int, list[date]] = {}
+        for match_id, day in await self._session.execute(
+            select(ActivityRow.match_id, ActivityRow.day)
+            .where(ActivityRow.match_id.in_(in_program))  # type: ignore[attr-defined]
+            .distinct()
+            .order_by(ActivityRow.match_id, ActivityRow.day)
+        ):
+            days.setdefault(match_id, []).append(day)
+        checkins: dict[int, list[CheckIn]] = {}
+        for r in await self._session.scalars(
+            select(CheckInRow)
+            .where(CheckInRow.match_id.in_(in_program))  # type: ignore[attr-defined]
+            .order_by(CheckInRow.match_id, CheckInRow.number, CheckInRow.participant_id)
+        ):
+            checkins.setdefault(r.match_id, []).append(
+                CheckIn(r.number, r.participant_id, CheckInAnswer(r.answer), r.answered_at)
+            )
+        goals: dict[int, list[Goal]] = {}
+        for row in await self._session.scalars(
+            select(GoalRow)
+            .where(GoalRow.match_id.in_(in_program))  # type: ignore[attr-defined]
+            .order_by(GoalRow.id)
+        ):
+            goals.setdefault(row.match_id, []).append(_goal(row))
+        return ProgramEngagement(days, checkins, goals)
 
     async def record_checkin(self, match_id: int, checkin: CheckIn) -> None:
         row = await self._session.get(

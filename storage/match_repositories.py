@@ -54,6 +54,14 @@ class SqlCycleRepository:
         await self._session.flush()
         return _cycle(row)
 
+    async def all(self, program_state_id: int) -> list[Cycle]:
+        rows = await self._session.scalars(
+            select(CycleRow)
+            .where(CycleRow.program_state_id == program_state_id)
+            .order_by(CycleRow.number)
+        )
+        return [_cycle(row) for row in rows]
+
 
 def _cycle(row: CycleRow) -> Cycle:
     assert row.id is not None

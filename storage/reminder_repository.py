@@ -46,6 +46,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Update
 
+from core.ports import Unreachable
 from core.reminders.kinds import ReminderKind
 from core.reminders.outbox import DeliveryCounts, Reminder, ReminderStatus
 from storage.repositories import json_copy
@@ -403,6 +404,26 @@ class SqlReminderRepository:
             elif kind in message_kinds and status == FAILED:
                 failed += count
         return DeliveryCounts(delivered, failed, unreachable)
+
+    async def outcomes(self, keys: Collection[str]) -> DeliveryCounts:
+        table, wanted = _table(), list(dict.fromkeys(keys))
+        delivered = failed = unreachable = waiting = 0
+        for start in range(0, len(wanted), 500):  # bounded IN lists
+            rows = await self._session.execute(
+                select(table.c.status, table.c.last_error).where(
+                    table.c.idempotency_key.in_(wanted[start : start + 500])
+                )
+            )
+            for status, error in rows:
+                if status == SENT:
+                    delivered += 1
+                elif status == FAILED and (error or "").startswith(Unreachable.__name__):
+                    unreachable += 1
+                elif status == FAILED:
+                    failed += 1
+                else:
+                    waiting += 1
+        return DeliveryCounts(delivered, failed, unreachable, waiting)
 
     async def get(self, reminder_id: int) -> Reminder | None:
         """One reminder by id (tests, coordinator views)."""

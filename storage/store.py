@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.ports import (
+    AuditLog,
     CoordinatorRepository,
     CycleRepository,
     EngagementRepository,
@@ -24,6 +25,7 @@ from core.ports import (
     WorkspaceRepository,
 )
 from core.reminders.outbox import ReminderRepository
+from storage.audit_repository import SqlAuditLog
 from storage.coordinator_repository import SqlCoordinatorRepository
 from storage.engagement_repositories import SqlEngagementRepository
 from storage.engine import is_memory_sqlite
@@ -61,6 +63,7 @@ class SqlUnitOfWork:
         self.engagement: EngagementRepository = SqlEngagementRepository(session, dialect)
         self.coordinators: CoordinatorRepository = SqlCoordinatorRepository(session, dialect)
         self.privacy: PrivacyRepository = SqlPrivacyRepository(session)
+        self.audit: AuditLog = SqlAuditLog(session)
         self.prompts: PromptRegistry = SqlPromptRegistry(session)
         self.locks: Locks = SqlLocks(session, dialect)
 

@@ -10,7 +10,8 @@ onboarding_session. Created now for the next issues, so the migration history st
 cycle, match, match_member, space, reminder. Added by matching (0002): match.introduced_at
 and mentor_request. Added by engagement (0003): reminder.recipient/attempt_at, match.ends_at,
 activity, checkin, goal, feedback, end_vote. Added by program bindings (0006):
-program_coordinator. Added by privacy (0010): participant.left_at.
+program_coordinator. Added by coordinator tools (0009): audit_entry. Added by privacy (0010):
+participant.left_at.
 """
 
 from __future__ import annotations
@@ -363,6 +364,26 @@ class ProgramCoordinatorRow(TableBase, table=True):
     last_seen_at: datetime = _when(nullable=False)
 
 
+class AuditEntryRow(TableBase, table=True):
+    """A coordinator's action on a program (commit, export, end-match, …): who, what, when.
+
+    The actor is kept as a platform identity, like participants; `actor_name` is the name they
+    had then. `detail` is short and holds no answers. Added by 0009."""
+
+    __tablename__: ClassVar[str] = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_program_state_id_at", "program_state_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_state_id: int = Field(foreign_key="program_state.id", ondelete="CASCADE")
+    platform: str = Field(sa_type=String(32))
+    workspace_id: str = Field(sa_type=String(255))
+    user_id: str = Field(sa_type=String(255))
+    actor_name: str = Field(sa_type=String(255))
+    action: str = Field(sa_type=String(32))
+    detail: str = Field(default="", sa_type=String(500))
+    at: datetime = _when(nullable=False)
+
+
 ALL_TABLES = (
     WorkspaceRow,
     ProgramStateRow,
@@ -381,6 +402,7 @@ ALL_TABLES = (
     FeedbackRow,
     EndVoteRow,
     ProgramCoordinatorRow,
+    AuditEntryRow,
 )
 
 __all__ = [
@@ -391,6 +413,7 @@ __all__ = [
     "PARTICIPANT_STATUSES",
     "REMINDER_STATUSES",
     "AnswerRow",
+    "AuditEntryRow",
     "CycleRow",
     "MatchMemberRow",
     "MatchRow",

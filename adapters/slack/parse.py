@@ -6,6 +6,7 @@ core hands it back unchanged to `open_form`, which then knows the workspace and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,6 +48,16 @@ def html_unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+# A person named in a slash command (`/mentor admin rematch @ana`), as Slack sends it when the
+# command escapes users: `<@U0123|ana>`. Core reads `@U0123`, the user id it stores.
+USER_REFERENCE = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def command_text(raw: str) -> str:
+    """A slash command's text as the person meant it: people as `@<user id>`, `&lt;` as `<`."""
+    return html_unescape(USER_REFERENCE.sub(r"@\1", raw))
+
+
 def team_of(body: Payload) -> str:
     """The workspace of a payload: slash commands, interactions and events all spell it apart."""
     team = body.get("team")
@@ -77,10 +88,10 @@ def command_event(body: Payload, command: str) -> CommandInvoked:
     `where` is the person's DM with the bot, not the channel they typed in: the bot is usually
     not a member there, so anything core sends "where they acted" later (a commit's progress)
     would fail. The reply itself is shown ephemerally in that channel via `response_url`.
-    Slack escapes `&`, `<`, `>` in the text; core gets what the person typed.
+    Slack escapes `&`, `<`, `>` in the text; core gets what the person typed (`command_text`).
     """
     user = user_of(body)
-    text = html_unescape(str(body.get("text") or ""))
+    text = command_text(str(body.get("text") or ""))
     verb, args = split_command(f"{command} {text}", command) or ("help", ())
     return CommandInvoked(
         user=user,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
-from statistics import mean
+from collections.abc import Callable
 
-from core.content import File, Reply, Text, plural, user_text
+from core.content import File, Reply, plural
 from core.context import Context
+from core.coordinator import audit
+from core.coordinator.chart import health_chart
+from core.coordinator.export import build_export
+from core.coordinator.stats import CycleStats, cycle_stats
 from core.domain import (
     CheckInAnswer,
     Health,
@@ -19,11 +21,11 @@ from core.domain import (
 )
 from core.engagement.flow import EndReason, Outgoing, end_match
 from core.engagement.health import match_health
-from core.identity import Conversation
-from core.programs.answers import describe_answer
 from core.programs.program import Role
 from core.reminders.kinds import MESSAGE_KINDS
 from core.reminders.planning import members_of
+
+MAX_LISTED = 30  # running matches listed one per line by `admin stats`
 
 
 def _state(person: Participant, ctx: Context) -> str:
@@ -84,14 +86,77 @@ def enrolment_word(ctx: Context) -> str:
 
 
 async def stats(ctx: Context) -> Reply:
-    """Per-match numbers for reports: health, check-ins met, goals done, feedback."""
+    """Figures of the current cycle beside the previous one, the running matches, a chart."""
+    cycles = await cycle_stats(ctx.uow, ctx.program, ctx.state_id, ctx.now)
+    if not cycles:
+        return Reply().say(
+            f"*{ctx.program.name}* has had no matching round yet, so there are no figures to "
+            f"show. `{ctx.command} admin status` shows who has joined."
+        )
+    reply = Reply().say(_figures(ctx, cycles), await _running(ctx))
+    chart = health_chart(ctx.program.name, cycles[0])
+    return reply.say(
+        File(
+            f"{ctx.program.id}-cycle-{cycles[0].number}-health.png",
+            "image/png",
+            chart,
+            alt_text=f"{ctx.program.name}, cycle {cycles[0].number}: matches by health per week "
+            "and the check-in response rate",
+        )
+    )
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.0%}"
+
+
+def _figures(ctx: Context, cycles: list[CycleStats]) -> str:
+    now = cycles[0]
+    before = cycles[1] if len(cycles) > 1 else None
+
+    def row(label: str, value: Callable[[CycleStats], str]) -> str:
+        earlier = f" · cycle {before.number}: {value(before)}" if before else ""
+        return f"• {label}: {value(now)}{earlier}"
+
+    def health(c: CycleStats) -> str:
+        return ", ".join(f"{c.health[h]} {h.value}" for h in Health)
+
+    def rate(c: CycleStats) -> str:
+        return f"{_percent(c.response_rate)} ({c.answered} of {plural(c.asked, 'answer')})"
+
+    def feedback(c: CycleStats) -> str:
+        if c.feedback is None:
+            return "none yet"
+        return f"{c.feedback:.1f}/5 from {plural(len(c.ratings), 'answer')}"
+
+    running = "so far" if ctx.now < now.ends_at else "ended"
+    title = (
+        f"*{ctx.program.name}* — cycle {now.number} ({now.starts_at:%d %b}–{now.ends_at:%d %b}, "
+        f"{running})" + (f" beside cycle {before.number}" if before else "")
+    )
+    return "\n".join(
+        [
+            title,
+            row("mentees enrolled", lambda c: str(c.enrolled[Role.MENTEE])),
+            row("mentors enrolled", lambda c: str(c.enrolled[Role.MENTOR])),
+            row("profiles complete", lambda c: str(c.complete)),
+            row("mentees matched", lambda c: f"{c.matched}, {c.waiting} waiting"),
+            row("matches", lambda c: f"{c.matches} ({health(c)})"),
+            row("check-in response rate", rate),
+            row("meetings reported", lambda c: str(c.meetings)),
+            row("goals done", lambda c: f"{c.goals_done} of {c.goals}"),
+            row("average feedback", feedback),
+        ]
+    )
+
+
+async def _running(ctx: Context) -> str:
+    """The matches running now, one line each (for `admin end-match N`)."""
     matches = await ctx.uow.matches.list(ctx.state_id)
     if not matches:
-        return Reply().say(f"*{ctx.program.name}* has no matches running yet.")
-    lines = [f"*{ctx.program.name}* — {plural(len(matches), 'match', 'matches')} running"]
-    ratings: list[int] = []
-    feedback = await ctx.uow.engagement.feedback_for(ctx.state_id)
-    for found in matches:
+        return f"*{ctx.program.name}* has no matches running now."
+    lines = [f"{plural(len(matches), 'match', 'matches')} running:"]
+    for found in matches[:MAX_LISTED]:
         people = await members_of(ctx.uow, found)
         names = " & ".join(p.safe_name for p in people)
         health = await match_health(ctx.uow, ctx.program, found, ctx.now)
@@ -100,51 +165,48 @@ async def stats(ctx: Context) -> Reply:
         met = {c.number for c in checkins if c.answer is CheckInAnswer.YES}
         goals = await ctx.uow.engagement.goals(found.key)
         done = sum(1 for g in goals if g.progress.value == "done")
-        scores = [f.rating for f in feedback if f.match_id == found.key and f.rating]
-        ratings.extend(scores)
-        rating = f", feedback {mean(scores):.1f}/5" if scores else ""
         lines.append(
             f"• #{found.key} {names} — {health.value}, since {found.created_at:%d %b}; "
             f"met at {len(met)} of {plural(len(rounds), 'check-in')}; "
-            f"goals {done}/{len(goals)} done{rating}"
+            f"goals {done}/{len(goals)} done"
         )
-    if ratings:
-        lines.append(
-            f"Average feedback: {mean(ratings):.1f}/5 from {plural(len(ratings), 'answer')}"
-        )
+    if len(matches) > MAX_LISTED:
+        lines.append(f"…and {len(matches) - MAX_LISTED} more (all of them are in the export).")
     lines.append(f"`{ctx.command} admin end-match N` ends match #N.")
-    return Reply().say("\n".join(lines))
+    return "\n".join(lines)
 
 
-async def export(ctx: Context) -> Reply:
-    """Participants and their answers as a CSV file (labels, not values), for a spreadsheet."""
-    people = [p for p in await ctx.uow.participants.list(ctx.state_id)]
-    questions = ctx.program.questions
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["id", "name", "roles", "status", "capacity", *[q.id for q in questions]])
-    for person in people:
-        writer.writerow(
-            [
-                person.user.user_id,
-                person.display_name,
-                ";".join(sorted(r.value for r in person.roles)),
-                _state(person, ctx),
-                person.capacity,
-                *[
-                    describe_answer(q, person.answers.get(q.id)) if q.id in person.answers else ""
-                    for q in questions
-                ],
-            ]
+async def export(ctx: Context, args: tuple[str, ...]) -> Reply:
+    """`admin export [anonymised]`: every file of the program as a zip, to the coordinator."""
+    wanted = " ".join(args).lower()
+    if wanted not in ("", "anonymised", "anonymized"):
+        return Reply().say(
+            f"Use `{ctx.command} admin export` for everything, or "
+            f"`{ctx.command} admin export anonymised` without names or free text."
         )
+    anonymised = bool(wanted)
+    await audit.record(ctx, audit.AuditAction.EXPORT, "anonymised" if anonymised else "full")
+    built = await build_export(ctx.uow, ctx.program, ctx.state_id, anonymised=anonymised)
+    kind = "anonymised " if anonymised else ""
+    suffix = "-anonymised" if anonymised else ""
     file = File(
-        f"{ctx.program.id}-participants.csv",
-        "text/csv",
-        out.getvalue().encode("utf-8"),
-        alt_text=f"{ctx.program.name}: participants and their answers (CSV)",
+        f"{ctx.program.id}-export-{ctx.now:%Y-%m-%d}{suffix}.zip",
+        "application/zip",
+        built.data,
+        alt_text=f"{ctx.program.name}: {kind}export (a zip of CSV files)",
     )
-    count = plural(len(people), "participant")
-    return Reply().say(f"*{ctx.program.name}*: {count} and their answers, as a CSV file.", file)
+    what = (
+        "Names and free text are left out, and everyone has a pseudonym that stays the same "
+        "across the files of this export."
+        if anonymised
+        else "participants.csv can be imported again with `mentorbot roster import`."
+    )
+    return Reply().say(
+        f"*{ctx.program.name}* — {kind}export: {plural(built.participants, 'participant')}, "
+        f"{plural(built.matches, 'match', 'matches')}; participants, matches, check-ins, goals, "
+        f"feedback and the audit log as CSV files in one zip. {what}",
+        file,
+    )
 
 
 async def end(ctx: Context, target: str) -> tuple[Reply, Outgoing]:
@@ -158,19 +220,7 @@ async def end(ctx: Context, target: str) -> tuple[Reply, Outgoing]:
         return Reply().say(f"Match #{found.key} has already ended."), Outgoing()
     out = Outgoing()
     await end_match(ctx.uow, ctx.program, found, ctx.now, out, EndReason.COORDINATOR)
+    await audit.record(ctx, audit.AuditAction.END_MATCH, f"match #{found.key}")
     return Reply().say(
         f"Match #{found.key} has ended; its members were told and asked for feedback."
     ), out
-
-
-async def broadcast(ctx: Context, text: str) -> Reply:
-    """A message to every active participant; their text is shown, never their markup."""
-    if not text.strip():
-        return Reply().say(f"Write the message after the word: `{ctx.command} admin broadcast …`.")
-    body = Text(f"📢 From the *{ctx.program.name}* coordinators:\n{user_text(text, limit=2000)}")
-    reached = 0
-    for person in await ctx.uow.participants.list(ctx.state_id):
-        if _state(person, ctx) == "active":
-            ctx.notify(Conversation.dm(person.user), body)
-            reached += 1
-    return Reply().say(f"Sent to {plural(reached, 'active participant')}.")

@@ -6,7 +6,10 @@ from collections.abc import Awaitable, Callable
 
 from core.content import Reply
 from core.context import Context
-from core.coordinator import admin
+from core.coordinator import admin, audit
+from core.coordinator import broadcast as broadcasting
+from core.coordinator import rematch as rematching
+from core.coordinator.audit import AuditAction
 from core.durations import InvalidDuration, parse_duration
 from core.reminders.planning import schedule_round
 from core.rounds.flow import Progress
@@ -23,15 +26,24 @@ async def stats(ctx: Context, args: tuple[str, ...]) -> Reply:
 
 
 async def export(ctx: Context, args: tuple[str, ...]) -> Reply:
-    return await admin.export(ctx)
+    return await admin.export(ctx, args)
 
 
 async def broadcast(ctx: Context, args: tuple[str, ...]) -> Reply:
-    return await admin.broadcast(ctx, " ".join(args))
+    return await broadcasting.broadcast(ctx, args)
+
+
+async def rematch(ctx: Context, args: tuple[str, ...]) -> Reply:
+    return await rematching.rematch(ctx, args)
+
+
+async def audit_log(ctx: Context, args: tuple[str, ...]) -> Reply:
+    return await audit.show(ctx, args)
 
 
 async def end_match(ctx: Context, args: tuple[str, ...]) -> Reply:
-    reply, out = await admin.end(ctx, args[0] if args else "")
+    target = args[0].removeprefix("#") if args else ""
+    reply, out = await admin.end(ctx, target)
     ctx.send_later(out)
     return reply
 
@@ -47,6 +59,7 @@ async def close_enrolment(ctx: Context, args: tuple[str, ...]) -> Reply:
 async def _set_enrolment(ctx: Context, is_open: bool) -> Reply:
     ctx.state.enrolment_open = is_open
     await ctx.uow.programs.save(ctx.state)
+    await audit.record(ctx, AuditAction.OPEN if is_open else AuditAction.CLOSE)
     return Reply().say(f"Enrolment for *{ctx.program.name}* is now {admin.enrolment_word(ctx)}.")
 
 
@@ -65,6 +78,7 @@ async def match(ctx: Context, args: tuple[str, ...]) -> Reply:
         ctx.after_commit(preview)
         return Reply()
     if action == "commit":
+        await audit.record(ctx, AuditAction.COMMIT)
         progress = Progress(ctx.port, ctx.where)
 
         async def commit() -> Reply:
@@ -90,6 +104,7 @@ async def _schedule(ctx: Context, args: tuple[str, ...]) -> Reply:
             program_state_id=ctx.state_id, kinds=("round", "round_notice")
         )
     await schedule_round(ctx.uow, ctx.state_id, ctx.user, runs_at, ctx.now)
+    await audit.record(ctx, AuditAction.SCHEDULE, f"for {runs_at:%a %d %b %H:%M} UTC")
     replaced = (
         f"This replaces the round that was to run on {earlier:%a %d %b %H:%M} UTC. "
         if earlier is not None

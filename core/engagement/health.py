@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
-from core.domain import CheckInAnswer, Health, MatchRecord
+from core.domain import CheckIn, CheckInAnswer, Health, MatchRecord
 from core.ports import UnitOfWork
 from core.programs.program import Program
 
@@ -27,9 +28,15 @@ async def match_health(
 ) -> Health:
     """At risk after 2N quiet days or two check-ins nobody met at; quiet after N quiet days."""
     idle = (now.date() - await last_engaged(uow, match)).days
-    limit = program.cadence.nudge_after_days
+    checkins = await uow.engagement.checkins(match.key)
+    return classify(idle, checkins, program.cadence.nudge_after_days)
+
+
+def classify(idle: int, checkins: Iterable[CheckIn], limit: int) -> Health:
+    """The rule of `match_health`, from the days since anyone engaged and the check-ins
+    answered so far (`core.coordinator.stats` applies it to past weeks)."""
     rounds: dict[int, set[CheckInAnswer]] = {}
-    for checkin in await uow.engagement.checkins(match.key):
+    for checkin in checkins:
         rounds.setdefault(checkin.number, set()).add(checkin.answer)
     recent = [rounds[n] for n in sorted(rounds)[-2:]]
     missed = len(recent) == 2 and all(CheckInAnswer.YES not in answers for answers in recent)

@@ -4,7 +4,9 @@ JSON: `{"participants": [{"id", "role", "capacity"?, "answers": {question_id: va
 "history": [[mentee_id, mentor_id], ...], "declined": [[mentee_id, mentor_id], ...]?}`.
 CSV: a header row with `id`, `role`, optional `capacity` and one column per question id; an
 empty cell is no answer; multi-choice cells list values separated by `;` or `|`. CSV carries
-no history.
+no history. The columns `name`, `status` and `joined_at` of `admin export`'s participants file
+are skipped (unless a question has that id), and a cell that the export protected from
+spreadsheets (`'=…`, `'+01:00`) is read without the leading `'`.
 
 `role` is `mentor`, `mentee` or `both`. Answers are validated with `validate_answer`, exactly
 like questionnaire answers; a question not asked to the participant's role is an error, and so
@@ -33,6 +35,12 @@ from .model import Candidate
 _ROLES = {"mentor": frozenset({Role.MENTOR}), "mentee": frozenset({Role.MENTEE}),
           "both": frozenset({Role.MENTOR, Role.MENTEE})}  # fmt: skip
 _FIXED_COLUMNS = ("id", "role", "capacity")
+_INFO_COLUMNS = ("name", "status", "joined_at")  # written by `admin export`, not read
+_PROTECTED = ("'=", "'+", "'-", "'@", "'\t", "'\r")  # see core.coordinator.export.safe_cell
+
+
+def _unprotected(cell: str) -> str:
+    return cell[1:] if cell.startswith(_PROTECTED) else cell
 
 
 class RosterError(ValueError):
@@ -230,8 +238,9 @@ def parse_roster_csv(text: str, program: Program, source: str = "roster") -> Ros
         raise RosterError(f"{source}: the CSV file is empty")
     header = [h.strip() for h in header]
     known = {q.id for q in program.questions}
+    skipped = {name for name in _INFO_COLUMNS if name not in known}
     for column, name in enumerate(header, start=1):
-        if name not in known and name not in _FIXED_COLUMNS:
+        if name not in known and name not in _FIXED_COLUMNS and name not in skipped:
             raise RosterError(f"{source}: header column {column} {name!r}: unknown question id")
     if "id" not in header or "role" not in header:
         raise RosterError(f"{source}: header: the columns 'id' and 'role' are required")
@@ -243,7 +252,11 @@ def parse_roster_csv(text: str, program: Program, source: str = "roster") -> Ros
         label = f"row {line}"
         if len(row) != len(header):
             raise RosterError(f"{source}: {label}: has {len(row)} cells, header has {len(header)}")
-        cells = dict(zip(header, row, strict=True))
+        cells = {
+            name: _unprotected(cell)
+            for name, cell in zip(header, row, strict=True)
+            if name not in skipped
+        }
         answers = {
             qid: value
             for qid, cell in cells.items()

@@ -70,6 +70,7 @@ class DeliveryCounts:
     delivered: int = 0
     failed: int = 0
     unreachable: int = 0  # people who could not be reached by DM (each counted once)
+    waiting: int = 0  # not delivered yet: due, or waiting for a retry (`outcomes` only)
 
 
 class ReminderRepository(Protocol):
@@ -104,6 +105,11 @@ class ReminderRepository(Protocol):
 
     async def counts(self, program_state_id: int, message_kinds: Collection[str]) -> DeliveryCounts:
         """Delivered and failed reminders of `message_kinds`, and people unreachable by DM."""
+        ...
+
+    async def outcomes(self, keys: Collection[str]) -> DeliveryCounts:
+        """How the rows with these idempotency keys fared: sent, failed, failed because the
+        person cannot be DMed (`Unreachable`), or still waiting."""
         ...
 
     async def sent(self, reminder_id: int, at: datetime) -> None:

@@ -155,7 +155,7 @@ async def test_a_broadcast_reaches_everyone_without_bidi_controls(harness: Harne
     sent = await harness.say(
         "coordinator", "/mentor admin broadcast Meet\u2067 at 5\u2069 \u202eok"
     )
-    assert "Sent to 1 active participant" in sent
+    assert "Broadcast to 1 active participant: 1 delivered" in sent
     (note,) = harness.to("ana")
     assert "Meet at 5 ok" in note
     assert not BIDI_CONTROL.search(note)

@@ -22,7 +22,7 @@ INSERT INTO participant (program_state_id, platform, workspace_id, user_id, disp
 async def test_people_who_had_left_get_a_left_at_and_the_others_none(
     database_engine: AsyncEngine,
 ) -> None:
-    await migrate.upgrade(database_engine, "0008")
+    await migrate.upgrade(database_engine, "0009")
     async with database_engine.begin() as connection:
         for statement in filter(str.strip, ROWS.split(";")):
             await connection.execute(text(statement))
@@ -32,7 +32,7 @@ async def test_people_who_had_left_get_a_left_at_and_the_others_none(
             text("SELECT user_id, left_at IS NOT NULL FROM participant ORDER BY id")
         )
         assert [tuple(row) for row in rows] == [("U1", True), ("U2", False)]
-    await migrate.downgrade(database_engine, "0008")
+    await migrate.downgrade(database_engine, "0009")
     async with database_engine.connect() as connection:
         names = await connection.run_sync(
             lambda sync: [c["name"] for c in inspect(sync).get_columns("participant")]

@@ -33,6 +33,7 @@ APP_TABLES = {
     "processed_event",
     "program_coordinator",
     "prompt",
+    "audit_entry",
 }
 
 

@@ -78,7 +78,7 @@ async def test_notifications_are_written_to_the_outbox_and_sent_right_away(
     await harness.say("coordinator", "/mentor admin broadcast Meetup on Friday!")
     assert len(harness.to("ben")) == before + 1  # no tick needed
     assert "Meetup on Friday!" in harness.to("ben")[-1]
-    notes = [r for r in await outbox(harness) if r.idempotency_key.startswith("notify:")]
+    notes = [r for r in await outbox(harness) if r.idempotency_key.startswith("broadcast:")]
     assert {r.status.value for r in notes} == {"sent"}
     assert {r.platform for r in notes} == {"fake"}
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from adapters.shell.adapter import ShellAdapter, ShellConfig
 from core.clock import ManualClock
 from core.content import File
 from core.identity import Conversation, PlatformUser
+from tests.kit import MENTOR_ANSWERS
 from tests.kit.drivers.wiring import wire
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -91,16 +94,38 @@ async def test_a_file_is_written_under_the_files_dir_and_shown_by_path(
     assert str(second) in lines[-1]
 
 
-async def test_a_coordinator_export_arrives_as_a_csv_file(
+async def test_coordinator_tools_on_the_shell(
     shell: tuple[ShellAdapter, list[str]], tmp_path: Path
 ) -> None:
+    """Export (a zip), rematch, audit, broadcast and the stats chart, typed in the shell."""
     adapter, lines = shell
-    for line in ["/as ana", "/mentor join mentee", *MENTEE_ANSWERS, "/as coordinator"]:
+    mentor = ["/as ben", "/mentor join mentor", *MENTOR_ANSWERS, "1"]
+    for line in ["/as ana", "/mentor join mentee", *MENTEE_ANSWERS, *mentor, "/as coordinator"]:
         await adapter.feed(line)
+    await adapter.feed("/mentor admin match commit")
     await adapter.feed("/mentor admin export")
-    exported = (tmp_path / "files" / "mentoring-participants.csv").read_text(encoding="utf-8")
-    assert exported.splitlines()[1].startswith("ana,Ana,mentee,active")
-    assert any("mentoring-participants.csv" in line and "(CSV)" in line for line in lines)
+    (exported,) = (tmp_path / "files").glob("mentoring-export-*.zip")
+    with zipfile.ZipFile(exported) as archive:
+        rows = list(csv.DictReader(io.StringIO(archive.read("participants.csv").decode())))
+    assert [(r["id"], r["name"], r["role"], r["status"]) for r in rows] == [
+        ("ana", "Ana", "mentee", "active"),
+        ("ben", "Ben", "mentor", "active"),
+    ]
+    assert any(exported.name in line and "zip of CSV files" in line for line in lines)
+    start = len(lines)
+    await adapter.feed("/mentor admin broadcast Coffee on Friday")
+    shown = "\n".join(lines[start:])
+    assert "Broadcast to 2 active participants: 2 delivered, 0 failed, 0 unreachable" in shown
+    await adapter.feed("/mentor admin rematch ana")
+    assert any("I ended 1 match of Ana (#1)" in line for line in lines[start:])
+    assert any("→ ana: 🔄 A coordinator of Mentoring Circle" in line for line in lines[start:])
+    await adapter.feed("/mentor admin stats")
+    (chart,) = (tmp_path / "files").glob("mentoring-cycle-1-health.png")
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    await adapter.feed("/mentor admin audit")
+    audit = "\n".join(lines[start:])
+    for done in ("committed a matching round", "put a participant back", "sent a broadcast"):
+        assert done in audit
 
 
 @pytest.mark.parametrize("name", ["", "../etc/passwd", "a/b", "..", "c:\\x"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 
 import pytest
 from conftest import Stack
@@ -52,10 +53,13 @@ async def test_an_export_is_uploaded_to_the_coordinators_dm_not_the_channel(stac
     await stack.adapter.idle()
     (uploaded,) = stack.fake.files.values()
     assert uploaded.channel == "D0CORA"
-    assert (uploaded.filename, uploaded.title) == ("mentoring-participants.csv", uploaded.filename)
-    assert "participants and their answers (CSV)" in uploaded.alt_txt
+    assert uploaded.filename.startswith("mentoring-export-")
+    assert uploaded.title == uploaded.filename
+    assert "export (a zip of CSV files)" in uploaded.alt_txt
     assert uploaded.data is not None
-    rows = list(csv.DictReader(io.StringIO(uploaded.data.decode("utf-8"))))
+    with zipfile.ZipFile(io.BytesIO(uploaded.data)) as archive:
+        text = archive.read("participants.csv").decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
     assert [row["id"] for row in rows] == ["U0ANA"]
     assert "Hi <!channel> & <@U0BEN>, I'm Ana." in rows[0]["bio"]  # a file is data, not markup
     assert stack.fake.visible_in(GENERAL) == []
