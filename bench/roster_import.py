@@ -62,13 +62,15 @@ Log = Callable[[str], None]
 
 
 def _rows(spec: RosterSpec) -> list[dict[str, Any]]:
-    """The generated rows, valid for the bundled program: its `mentee_capacity` question allows
-    at most 4, so a larger capacity stays in the row's `capacity` (a coordinator's override),
-    which is what the engine uses; the matching benchmark's B1 input, as a file."""
+    """The generated rows, valid for the bundled program: its `mentee_capacity` question and
+    its `capacity.maximum` allow at most 4 mentees, which roster import enforces; the matching
+    benchmark's B1 input, as a file."""
     rows = generate(spec)
     for row in rows:
         if "mentee_capacity" in row["answers"]:
             row["answers"]["mentee_capacity"] = min(4, row["answers"]["mentee_capacity"])
+        if "capacity" in row:
+            row["capacity"] = min(4, row["capacity"])
     return rows
 
 
