@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -146,10 +147,15 @@ def _strings(items: Sequence[str]) -> str:
     return "[" + inner + ("," + inner).join(map(encode_basestring, items)) + _FIELD + "]"
 
 
+def _number(value: float) -> str:
+    """A float as the encoder writes it (`NaN`, `Infinity` never come from a real round)."""
+    return float.__repr__(value) if math.isfinite(value) else json.dumps(value)
+
+
 def _match_json(match: Match) -> str:
     score = float(round(match.score, SCORE_DECIMALS))
     return (
         f'{{{_FIELD}"mentors": {_strings(match.mentors)},{_FIELD}"mentees": '
-        f'{_strings(match.mentees)},{_FIELD}"score": {float.__repr__(score)},{_FIELD}'
+        f'{_strings(match.mentees)},{_FIELD}"score": {_number(score)},{_FIELD}'
         f'"explanation": {_strings(match.explanation)}\n    }}'
     )
