@@ -10,10 +10,11 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import matching, reminders, roster_import, slack_ack
+from bench import match_cli, matching, reminders, roster_import, slack_ack
 
 SUITES = {
     "matching": matching,
+    "match_cli": match_cli,
     "reminders": reminders,
     "roster_import": roster_import,
     "slack_ack": slack_ack,
