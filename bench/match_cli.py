@@ -12,14 +12,18 @@ repeat runs, as subprocesses, one after another so they share the machine's load
   ("in … s"), so "outside the engine" is the rest. CPU seconds (user + system) are reported too:
   on a shared machine they move less than wall time.
 
-Medians of `repeats` runs (default 5). Target: match ≤ 3.5 s wall. `BEFORE` holds what the same
-command measured before the speed-ups of issue 9 item 8, interleaved with the new code on this
-machine, for comparison (it cannot be re-measured: that code is gone).
+* **before** — only when `MENTORBOT_BENCH_BEFORE_TREE` names a source tree of an older
+  mentorbot (`git archive 9250d30 | tar -x -C DIR`): the same command run from there, in the
+  same loop, so both see the same load. Without it the table shows `BEFORE`, what that command
+  measured here beside the new code when these speed-ups were made.
+
+Medians of `repeats` runs (default 5). Target: match ≤ 3.5 s wall.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import resource
 import statistics
@@ -57,11 +61,14 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _timed(command: list[str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
-    """(wall s, CPU s, the finished process) of one subprocess run."""
+def _timed(
+    command: list[str], tree: Path = ROOT
+) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """(wall s, CPU s, the finished process) of one subprocess run on the source `tree`."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
     cpu = _children_cpu()
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=tree, env=env)
     return time.perf_counter() - started, _children_cpu() - cpu, done
 
 
@@ -87,10 +94,12 @@ def _median(values: list[float]) -> float:
 def run(large: bool, repeats: int | None, log: Log) -> dict[str, Any]:
     count = repeats or 5
     python = sys.executable
-    runs: dict[str, dict[str, list[float]]] = {
-        name: {"wall": [], "cpu": []} for name in ("startup", "imports", "match")
-    }
-    engine: list[float] = []
+    before = os.environ.get("MENTORBOT_BENCH_BEFORE_TREE")
+    trees = {"startup": ROOT, "imports": ROOT, "match": ROOT}
+    if before:
+        trees["before"] = Path(before).resolve()
+    runs: dict[str, dict[str, list[float]]] = {name: {"wall": [], "cpu": []} for name in trees}
+    engine: dict[str, list[float]] = {"match": [], "before": []}
     with tempfile.TemporaryDirectory(prefix="mentorbot-bench-") as name:
         folder = Path(name)
         roster, program = _inputs(folder)
@@ -101,19 +110,23 @@ def run(large: bool, repeats: int | None, log: Log) -> dict[str, Any]:
             "match": [python, "-m", "bot", "match", "--program", str(program), "--roster",
                       str(roster), "--out", str(out), "--no-progress"],
         }  # fmt: skip
+        match = commands["match"]
+        commands["before"] = [*match[: match.index("--out") + 1], str(folder / "before.json"),
+                              "--no-progress"]  # fmt: skip
         for n in range(count):
             log(f"match CLI {SPEC.mentees}x{SPEC.mentors}: run {n + 1}/{count} …")
-            for what, command in commands.items():
-                wall, cpu, done = _timed(command)
+            for what, tree in trees.items():
+                wall, cpu, done = _timed(commands[what], tree)
                 if done.returncode != 0:
-                    return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
+                    return {"error": f"{what}: " + (done.stderr.strip().splitlines() or ["?"])[-1]}
                 runs[what]["wall"].append(wall)
                 runs[what]["cpu"].append(cpu)
-                if what == "match":
+                if what in engine:
                     found = _ENGINE_TIME.search(done.stdout)
-                    engine.append(float(found.group(1)) if found else float("nan"))
+                    engine[what].append(float(found.group(1)) if found else float("nan"))
         result = json.loads(out.read_text(encoding="utf-8"))
         size = out.stat().st_size
+        same = (folder / "before.json").read_bytes() == out.read_bytes() if before else None
     wall = statistics.median(runs["match"]["wall"])
     return {
         "roster": f"{SPEC.mentees}x{SPEC.mentors}",
@@ -127,10 +140,23 @@ def run(large: bool, repeats: int | None, log: Log) -> dict[str, Any]:
             for kind, values in kinds.items()
         },
         "match_wall_seconds": [round(s, 3) for s in runs["match"]["wall"]],
-        "engine_seconds_median": _median(engine),
-        "outside_engine_seconds_median": round(wall - statistics.median(engine), 3),
+        "engine_seconds_median": _median(engine["match"]),
+        "outside_engine_seconds_median": round(wall - statistics.median(engine["match"]), 3),
         "meets_target": wall <= TARGET_S,
-        "before": BEFORE,
+        "before": _before(runs, engine["before"], before) if before else BEFORE,
+        "same_output_as_before": same,
+    }
+
+
+def _before(
+    runs: dict[str, dict[str, list[float]]], engine: list[float], tree: str
+) -> dict[str, Any]:
+    return {
+        "commit": f"tree {tree}",
+        "wall_seconds_median": _median(runs["before"]["wall"]),
+        "cpu_seconds_median": _median(runs["before"]["cpu"]),
+        "engine_seconds_median": _median(engine),
+        "note": "measured in this run",
     }
 
 
@@ -161,6 +187,8 @@ def table(results: dict[str, Any]) -> str:
             f"{before['cpu_seconds_median']:>8.2f}   engine "
             f"{before['engine_seconds_median']:.2f} s; {before['note']}"
         )
+    if r.get("same_output_as_before") is not None:
+        lines.append(f"    same output file as before: {r['same_output_as_before']}")
     verdict = "meets" if r["meets_target"] else "misses"
     lines.append(f"    {r['matched']:,} matched, proven {r['proven']}; {verdict} the target")
     return "\n".join(lines)
