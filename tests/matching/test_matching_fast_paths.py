@@ -55,7 +55,8 @@ def round_input(bundled: Program) -> MatchInput:
 
 def test_a_real_round_writes_the_bytes_json_dumps_writes(round_input: MatchInput) -> None:
     result = run_round(round_input)
-    assert result.matched > 200 and result.unmatched
+    assert result.matched > 200
+    assert result.unmatched
     assert result.to_json() == _plain_json(result)
     assert result.to_json(timings=True) == _plain_json(result, timings=True)
 
