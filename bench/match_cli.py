@@ -131,6 +131,7 @@ def run(large: bool, repeats: int | None, log: Log) -> dict[str, Any]:
     return {
         "roster": f"{SPEC.mentees}x{SPEC.mentors}",
         "repeats": count,
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "matched": result["objective"]["matched"],
         "proven": result["optimality"]["proven"],
         "out_bytes": size,
@@ -165,6 +166,8 @@ def table(results: dict[str, Any]) -> str:
         f"`mentorbot match` {SPEC.mentees:,} × {SPEC.mentors:,}, end to end "
         f"(target ≤ {TARGET_S} s wall); medians of {results.get('repeats', '?')} runs"
     )
+    if "load_average_1min" in results:
+        title += f", load average {results['load_average_1min']:.1f} on {os.cpu_count()} CPUs"
     if "error" in results:
         return f"{title}\n    error: {results['error']}"
     r = results

@@ -102,9 +102,12 @@ def _sentence(
         phrase = _phrase(component, mine, theirs)
     else:
         slot = (id(rule), _key(mine), _key(theirs), component.value)
-        if slot not in memo:
-            memo[slot] = _phrase(component, mine, theirs)
-        phrase = memo[slot]
+        try:
+            phrase = memo[slot]
+        except KeyError:
+            phrase = memo[slot] = _phrase(component, mine, theirs)
+        except TypeError:  # an answer that cannot be a dictionary key: phrased every time
+            phrase = _phrase(component, mine, theirs)
     if phrase is None:
         return None
     named, text = phrase
