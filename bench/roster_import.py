@@ -46,6 +46,7 @@ NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 IMPORT_SPEC = RosterSpec(10_000, 2_000, 5, seed=7)
 HISTORY = 2_000
 OLD_PEOPLE = 1_000
+BUNDLED_MAXIMUM = 4
 IMPORT_TARGET_S = 5.0
 POSTGRES_VARIABLES = ("MENTORBOT_BENCH_POSTGRES_URL", "MENTORBOT_TEST_POSTGRES_URL")
 
@@ -53,13 +54,16 @@ Log = Callable[[str], None]
 
 
 def _rows(spec: RosterSpec) -> list[dict[str, Any]]:
-    """The generated rows, valid for the bundled program: its `mentee_capacity` question allows
-    at most 4, so a larger capacity stays in the row's `capacity` (a coordinator's override),
-    which is what the engine uses; the matching benchmark's B1 input, as a file."""
+    """The generated rows, valid for the bundled program: its `mentee_capacity` question and its
+    `capacity.maximum` allow at most 4, so the generated capacity is capped there (a roster
+    above the program's maximum is refused)."""
     rows = generate(spec)
     for row in rows:
+        if "capacity" in row:
+            row["capacity"] = min(BUNDLED_MAXIMUM, row["capacity"])
         if "mentee_capacity" in row["answers"]:
-            row["answers"]["mentee_capacity"] = min(4, row["answers"]["mentee_capacity"])
+            answers = row["answers"]
+            answers["mentee_capacity"] = min(BUNDLED_MAXIMUM, answers["mentee_capacity"])
     return rows
 
 
