@@ -10,12 +10,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import coordinator, matching, privacy, reminders, roster_import, slack_ack
+from bench import coordinator, match_cli, matching, privacy, reminders, roster_import, slack_ack
 
 SUITES = {
     "coordinator": coordinator,
     "matching": matching,
     "privacy": privacy,
+    "match_cli": match_cli,
     "reminders": reminders,
     "roster_import": roster_import,
     "slack_ack": slack_ack,

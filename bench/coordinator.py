@@ -4,7 +4,6 @@ The program: the 12,000-person roster of `bench.roster_import` (10,000 mentees, 
 with its 2,000 history pairs as ended matches, imported into an empty database (SQLite file;
 PostgreSQL as in `bench.roster_import`). Timed, each in one transaction as the verb runs it:
 `cycle_stats` + `health_chart` (the PNG), and `build_export` (the zip). Medians of `repeats`.
-The generated mentors' capacities are capped at the program's `capacity.maximum`.
 """
 
 from __future__ import annotations
@@ -54,11 +53,7 @@ async def _timed(store: SqlStore, program: Program, repeats: int) -> dict[str, f
 
 async def _measure(engine: str, repeats: int, log: Any) -> dict[str, Any]:
     program = load_program(PROGRAM)
-    raw = _roster_json(IMPORT_SPEC, HISTORY)
-    for row in raw["participants"]:
-        if "capacity" in row:
-            row["capacity"] = min(program.capacity.maximum, row["capacity"])
-    roster = parse_roster(raw, program)
+    roster = parse_roster(_roster_json(IMPORT_SPEC, HISTORY), program)
     async with _database(engine) as store:
         await import_roster(store, program, roster, platform="shell", workspace="local", now=NOW)
         result = await _timed(store, program, repeats)

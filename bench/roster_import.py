@@ -1,4 +1,4 @@
-"""Roster import at program scale, and `mentorbot match` as a coordinator runs it.
+"""Roster import at program scale.
 
 * **import** — 12,000 people (10,000 mentees, 2,000 mentors, the generated roster of
   `bench.roster_gen`) with 2,000 history pairs, into an empty database (a temporary SQLite file;
@@ -8,23 +8,16 @@
   is not timed. The old path (one `find` + `add`/`save` per person, one `matches.add` per pair,
   as `import_roster` did before) runs on the first `OLD_PEOPLE` people only and is extrapolated
   linearly to 12,000 (it grows linearly: one round trip per row); the table says so.
-* **match CLI** — `python -m bot match --no-progress` on the 10,000 × 2,000 roster file, as a
-  subprocess: wall time from spawn to exit (start-up, imports, parsing and validation, the
-  engine, JSON writing), beside the engine's own time (the `in … s` of its summary line).
 
-Medians of `repeats` runs (a fresh database each run). Targets: import ≤ 5 s on both engines,
-match CLI ≤ 3.5 s wall.
+Medians of `repeats` runs (a fresh database each run). Target: import ≤ 5 s on both engines.
+(`mentorbot match` end to end is the `match_cli` suite.)
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -53,24 +46,24 @@ NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 IMPORT_SPEC = RosterSpec(10_000, 2_000, 5, seed=7)
 HISTORY = 2_000
 OLD_PEOPLE = 1_000
-MATCH_SPEC = RosterSpec(10_000, 2_000, 5, seed=1)
+BUNDLED_MAXIMUM = 4
 IMPORT_TARGET_S = 5.0
-MATCH_TARGET_S = 3.5
 POSTGRES_VARIABLES = ("MENTORBOT_BENCH_POSTGRES_URL", "MENTORBOT_TEST_POSTGRES_URL")
 
 Log = Callable[[str], None]
 
 
 def _rows(spec: RosterSpec) -> list[dict[str, Any]]:
-    """The generated rows, valid for the bundled program: its `mentee_capacity` question and
-    its `capacity.maximum` allow at most 4 mentees, which roster import enforces; the matching
-    benchmark's B1 input, as a file."""
+    """The generated rows, valid for the bundled program: its `mentee_capacity` question and its
+    `capacity.maximum` allow at most 4, so the generated capacity is capped there (a roster
+    above the program's maximum is refused)."""
     rows = generate(spec)
     for row in rows:
-        if "mentee_capacity" in row["answers"]:
-            row["answers"]["mentee_capacity"] = min(4, row["answers"]["mentee_capacity"])
         if "capacity" in row:
-            row["capacity"] = min(4, row["capacity"])
+            row["capacity"] = min(BUNDLED_MAXIMUM, row["capacity"])
+        if "mentee_capacity" in row["answers"]:
+            answers = row["answers"]
+            answers["mentee_capacity"] = min(BUNDLED_MAXIMUM, answers["mentee_capacity"])
     return rows
 
 
@@ -220,38 +213,6 @@ async def _import_runs(
     }
 
 
-_ENGINE_TIME = re.compile(r" in (\d+\.\d+) s ")
-
-
-def _match_cli_runs(repeats: int, log: Log) -> dict[str, Any]:
-    walls, engine = [], []
-    with tempfile.TemporaryDirectory(prefix="mentorbot-bench-") as folder:
-        roster, out = Path(folder) / "roster.json", Path(folder) / "out.json"
-        roster.write_text(json.dumps({"participants": _rows(MATCH_SPEC)}), encoding="utf-8")
-        command = [sys.executable, "-m", "bot", "match", "--program", str(PROGRAM),
-                   "--roster", str(roster), "--out", str(out), "--no-progress"]  # fmt: skip
-        for n in range(repeats):
-            log(f"match CLI 10000x2000: run {n + 1}/{repeats} …")
-            started = time.perf_counter()
-            done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
-            walls.append(time.perf_counter() - started)
-            if done.returncode != 0:
-                return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
-            found = _ENGINE_TIME.search(done.stdout)
-            engine.append(float(found.group(1)) if found else float("nan"))
-        size = out.stat().st_size
-    wall = statistics.median(walls)
-    return {
-        "roster": f"{MATCH_SPEC.mentees}x{MATCH_SPEC.mentors}",
-        "wall_seconds": [round(s, 3) for s in walls],
-        "wall_seconds_median": round(wall, 3),
-        "engine_seconds_median": round(statistics.median(engine), 3),
-        "outside_engine_seconds_median": round(wall - statistics.median(engine), 3),
-        "out_bytes": size,
-        "meets_target": wall <= MATCH_TARGET_S,
-    }
-
-
 async def _imports(repeats: int, log: Log) -> list[dict[str, Any]]:
     program = load_program(PROGRAM)
     raw = _roster_json(IMPORT_SPEC, HISTORY)
@@ -268,7 +229,7 @@ async def _imports(repeats: int, log: Log) -> list[dict[str, Any]]:
 
 def run(large: bool, repeats: int | None, log: Log) -> dict[str, Any]:
     count = repeats or 3
-    return {"import": asyncio.run(_imports(count, log)), "match_cli": _match_cli_runs(count, log)}
+    return {"import": asyncio.run(_imports(count, log))}
 
 
 def table(results: dict[str, Any]) -> str:
@@ -289,16 +250,5 @@ def table(results: dict[str, Any]) -> str:
             f"{row['reimport_seconds_median']:>13.2f}{row['old_seconds_median']:>15.2f}"
             f"{row['old_extrapolated_seconds']:>16.1f}{speedup:>9.1f}×  "
             + ", ".join(f"{s:.2f}" for s in row["bulk_seconds"])
-        )
-    cli = results["match_cli"]
-    lines.append(f"`mentorbot match` 10,000 × 2,000, wall end to end (target ≤ {MATCH_TARGET_S} s)")
-    if "error" in cli:
-        lines.append(f"    error: {cli['error']}")
-    else:
-        lines.append(
-            f"    wall {cli['wall_seconds_median']:.2f} s (runs "
-            + ", ".join(f"{s:.2f}" for s in cli["wall_seconds"])
-            + f"), engine {cli['engine_seconds_median']:.2f} s, outside the engine "
-            f"{cli['outside_engine_seconds_median']:.2f} s"
         )
     return "\n".join(lines)

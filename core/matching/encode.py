@@ -160,17 +160,22 @@ def encode_side(
     """
     if question.kind.has_options:
         index = {value: n for n, value in enumerate(options or question.option_values())}
-        mask = np.zeros((len(people), len(index)), dtype=bool)
+        # People repeat a few answers: one mask row per distinct answer, then one per person.
+        seen: dict[tuple[str, ...], int] = {}
+        first = np.empty(len(people), dtype=np.int64)
         for row, person in enumerate(people):
             answer = person.answers.get(question.id)
-            chosen = [answer] if isinstance(answer, str) else (answer or [])
+            chosen = (answer,) if isinstance(answer, str) else tuple(answer or ())
+            first[row] = seen.setdefault(chosen, len(seen))
+        mask = np.zeros((len(seen), len(index)), dtype=bool)
+        for row, chosen in enumerate(seen):
             for value in chosen:
                 if value in index:
                     mask[row, index[value]] = True
         if not people:
             return Side(np.zeros(0, dtype=np.int32), mask, None)
         distinct, codes = np.unique(mask, axis=0, return_inverse=True)
-        return Side(codes.reshape(-1).astype(np.int32), distinct, None)
+        return Side(codes.reshape(-1)[first].astype(np.int32), distinct, None)
     if question.kind is QuestionKind.TIMEZONE:
         # A roster has a few dozen distinct zones: look each one up once, not once per person.
         offsets: dict[Any, float] = {}

@@ -9,7 +9,7 @@ import numpy as np
 
 from core.programs.program import Mode
 
-from .explain import explain_pair
+from .explain import Phrases, explain_pair
 from .model import Candidate, Match, MatchInput, MatchResult, Optimality, Progress
 from .scoring import Scorer
 from .solve import DEFAULT_K, DEFAULT_KEEP, Assignment, solve_assignment
@@ -67,10 +67,13 @@ def _pair_matches(scorer: Scorer, assignment: Assignment) -> list[Match]:
     chosen = np.nonzero(mentor_of >= 0)[0]
     parts = scorer.components_many(chosen, mentor_of[chosen])
     out = []
+    memo: Phrases = {}
     for e, components in zip(chosen, parts, strict=True):
         r = int(mentor_of[e])
         mentee, mentor = scorer.mentees[e], scorer.mentors[r]
-        words = explain_pair(components, mentee, mentor, scorer.data.at, scorer.data.names)
+        words = explain_pair(
+            components, mentee, mentor, scorer.data.at, scorer.data.names, memo=memo
+        )
         points = int(assignment.solution.points_of[e])
         out.append(Match((mentor.id,), (mentee.id,), scorer.score(points), tuple(words)))
     out.sort(key=lambda m: (m.mentors, m.mentees))

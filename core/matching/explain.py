@@ -41,13 +41,10 @@ def format_hours(hours: float) -> str:
     return f"{h} h" if h else f"{m} min"
 
 
-def _sentence(
-    component: Component, mentee: Candidate, mentor: Candidate, name: str, at: Any
-) -> str | None:
+def _phrase(component: Component, mine: Any, theirs: Any) -> tuple[bool, str] | None:
+    """The sentence for one component, as (starts with the mentor's name, the rest)."""
     rule = component.rule
-    question, partner = rule.question, rule.partner
-    mine = mentee.answers.get(question.id)
-    theirs = mentor.answers.get(partner.id)
+    question = rule.question
     kind = rule.rule.rule
     if kind is RuleKind.OVERLAP:
         asked = _chosen(mine)
@@ -55,25 +52,25 @@ def _sentence(
         if not shared:
             return None
         if len(asked) == 1:
-            return f"{name} offers the topic you asked for: {_labels(question, shared)}"
+            return True, f" offers the topic you asked for: {_labels(question, shared)}"
         if len(shared) < len(asked):
             part = f"{len(shared)} of the {len(asked)} topics"
         else:
             part = "both topics" if len(asked) == 2 else f"all {len(asked)} topics"
-        return f"{name} offers {part} you asked for: {_labels(question, shared)}"
+        return True, f" offers {part} you asked for: {_labels(question, shared)}"
     if kind is RuleKind.SAME:
         if question.kind.has_options:
             shared = [v for v in _chosen(mine) if v in _chosen(theirs)]
             if "language" in question.id:
-                return f"You both speak {_labels(question, shared)}"
-            return f"You both chose {_labels(question, shared)} ({_words(question.id)})"
-        return f"You gave the same answer for {_words(question.id)}"
+                return False, f"You both speak {_labels(question, shared)}"
+            return False, f"You both chose {_labels(question, shared)} ({_words(question.id)})"
+        return False, f"You gave the same answer for {_words(question.id)}"
     if kind is RuleKind.DIFFERENT:
-        return f"You come from different {_words(question.id)}s"
+        return False, f"You come from different {_words(question.id)}s"
     if kind is RuleKind.TIMEZONE:
         limit = rule.rule.max_gap_hours or 0.0
         gap = round(limit * (1 - component.value / rule.rule.weight) * 60) / 60
-        return "You are in the same timezone" if gap == 0 else f"{format_hours(gap)} apart"
+        return False, "You are in the same timezone" if gap == 0 else f"{format_hours(gap)} apart"
     if (
         kind is RuleKind.MIN_GAP
         and isinstance(mine, int | float)
@@ -81,9 +78,40 @@ def _sentence(
     ):
         diff = f"{theirs - mine:g}"
         if question.id.startswith("years_"):
-            return f"{name} has {diff} more years of {_words(question.id[6:])} than you"
-        return f"{name}'s {_words(question.id)} is {diff} above yours"
+            return True, f" has {diff} more years of {_words(question.id[6:])} than you"
+        return True, f"'s {_words(question.id)} is {diff} above yours"
     return None
+
+
+def _key(answer: Any) -> Any:
+    """An answer as a dictionary key (lists as tuples; the type kept, `1` is not `True`)."""
+    return (list, tuple(answer)) if isinstance(answer, list) else (type(answer), answer)
+
+
+Phrases = dict[tuple[Any, ...], tuple[bool, str] | None]
+"""Sentences already phrased in one round, by (rule, answers, value): see `explain_pair`."""
+
+
+def _sentence(
+    component: Component, mentee: Candidate, mentor: Candidate, name: str, memo: Phrases | None
+) -> str | None:
+    rule = component.rule
+    mine = mentee.answers.get(rule.question.id)
+    theirs = mentor.answers.get(rule.partner.id)
+    if memo is None:
+        phrase = _phrase(component, mine, theirs)
+    else:
+        slot = (id(rule), _key(mine), _key(theirs), component.value)
+        try:
+            phrase = memo[slot]
+        except KeyError:
+            phrase = memo[slot] = _phrase(component, mine, theirs)
+        except TypeError:  # an answer that cannot be a dictionary key: phrased every time
+            phrase = _phrase(component, mine, theirs)
+    if phrase is None:
+        return None
+    named, text = phrase
+    return name + text if named else text
 
 
 def explain_pair(
@@ -93,8 +121,14 @@ def explain_pair(
     at: Any,
     names: Mapping[str, str] | None = None,
     limit: int = MAX_SENTENCES,
+    memo: Phrases | None = None,
 ) -> list[str]:
-    """Up to `limit` sentences from the largest nonzero components (program order on ties)."""
+    """Up to `limit` sentences from the largest nonzero components (program order on ties).
+
+    A round explains thousands of pairs with the same few answers: pass one `memo` dict for
+    all of them (it must not outlive the round's rule tables) and each distinct sentence is
+    phrased once.
+    """
     name = (names or {}).get(mentor.id, mentor.id)
     ranked = sorted(
         (c for c in components if c.value > 0),
@@ -102,7 +136,7 @@ def explain_pair(
     )
     out = []
     for component in ranked:
-        sentence = _sentence(component, mentee, mentor, name, at)
+        sentence = _sentence(component, mentee, mentor, name, memo)
         if sentence:
             out.append(sentence)
         if len(out) == limit:

@@ -37,7 +37,7 @@ from .encode import build_rule
 from .explain import explain_pair
 from .flow import solve_flow
 from .group_bound import cohort_bound
-from .model import Match, MatchResult, Optimality, Progress
+from .model import GroupTooLarge, Match, MatchResult, Optimality, Progress
 from .scoring import Scorer
 from .solve import solve_assignment
 from .stats import base_stats, unmatched_reasons
@@ -55,10 +55,6 @@ MAX_ALTERNATIONS = 10
 PEER_LIMIT = 8000
 """Peer affinities are a dense mentees × mentees matrix, so a group round has at most this many
 mentees (8000² float64 is 512 MB); split larger programs into several rounds."""
-
-
-class GroupTooLarge(ValueError):
-    """More mentees than group mode handles in one round."""
 
 
 @dataclass

@@ -74,6 +74,8 @@ class RowBound:
         n_a = 1 if self._outer is None else len(self._outer)
         self._sig = joint_codes([a_codes, self._b.codes], [n_a, self._b.size])
         self._order = np.argsort(self._alpha, kind="stable")
+        self._inner_by_alpha = [t.mentor.codes[self._order] for t in self._inner]
+        """The inner tables' mentor codes with mentors sorted by outer code, as `reduceat` wants."""
         n_alpha = 1 if self._outer is None else self._outer.shape[1]
         self._present = np.bincount(self._alpha, minlength=n_alpha) > 0
         starts = np.searchsorted(self._alpha[self._order], np.arange(n_alpha))
@@ -119,10 +121,12 @@ class RowBound:
         step = max(1, BOUND_CELLS // max(1, n_r))
         for start in range(0, len(parts), step):
             chunk = parts[start : start + step]
-            values = np.broadcast_to(-prices, (len(chunk), n_r)).copy()
-            for n, (table, wide) in enumerate(zip(self._inner, self._inner_wide, strict=True)):
-                values += np.take(wide[chunk[:, n]], table.mentor.codes, axis=1)
-            best = np.maximum.reduceat(values[:, self._order], self._starts, axis=1)
+            values = np.broadcast_to(-prices[self._order], (len(chunk), n_r)).copy()
+            for n, (codes, wide) in enumerate(
+                zip(self._inner_by_alpha, self._inner_wide, strict=True)
+            ):
+                values += np.take(wide[chunk[:, n]], codes, axis=1)
+            best = np.maximum.reduceat(values, self._starts, axis=1)
             out[start : start + step, self._present] = best
         return out
 

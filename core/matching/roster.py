@@ -23,6 +23,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,19 +88,54 @@ def _capacity(raw: Any, program: Program, where: str) -> int | None:
     return raw
 
 
+def _answer_key(value: Any) -> Hashable | None:
+    """A key under which equal answers share one validation, or None (validate every time).
+
+    The type is part of the key (`1`, `1.0` and `True` are equal in Python but not as answers).
+    A list is keyed by its elements: only all-text lists pass validation, and only text equals
+    text, so a remembered list is only ever reused for the same texts.
+    """
+    kind = type(value)
+    if kind is list:
+        return (list, tuple(value))
+    if kind is str or kind is int or kind is float:
+        return (kind, value)
+    return None
+
+
 class _Questions:
     """The program's question ids, and the questions asked per set of roles, looked up once
-    per roster rather than once per row (a roster has 12,000 rows and three role sets)."""
+    per roster rather than once per row (a roster has 12,000 rows and three role sets).
+
+    Validation is a pure function of (question, value) and a roster repeats the same few
+    answers (timezones, languages, topic sets) thousands of times, so each distinct valid
+    answer is validated once; a refused answer is refused on every row, as before.
+    """
 
     def __init__(self, program: Program) -> None:
         self.program = program
         self.known = frozenset(q.id for q in program.questions)
         self._asked: dict[frozenset[Role], dict[str, Question]] = {}
+        self._valid: dict[tuple[str, Hashable], Any] = {}
 
     def asked(self, roles: frozenset[Role]) -> dict[str, Question]:
         if roles not in self._asked:
             self._asked[roles] = {q.id: q for q in self.program.questions_for(roles)}
         return self._asked[roles]
+
+    def validate(self, question: Question, value: Any) -> Any:
+        """`validate_answer`, remembered per distinct answer; lists come back as fresh copies."""
+        key = _answer_key(value)
+        if key is None:
+            return validate_answer(question, value)
+        slot = (question.id, key)
+        try:
+            clean = self._valid[slot]
+        except KeyError:
+            clean = self._valid[slot] = validate_answer(question, value)
+        except TypeError:  # an unhashable element: a list the question will refuse anyway
+            return validate_answer(question, value)
+        return list(clean) if type(clean) is list else clean
 
 
 def _candidate(
@@ -134,7 +170,7 @@ def _candidate(
             )
     for qid, question in asked.items():
         try:
-            clean[qid] = validate_answer(question, answers.get(qid))
+            clean[qid] = questions.validate(question, answers.get(qid))
         except InvalidAnswer as error:
             raise RosterError(_where(source, label, f"answers.{qid}") + f": {error}") from None
     explicit = _capacity(capacity, program, _where(source, label, "capacity"))

@@ -10,7 +10,7 @@ person with themself.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,9 +28,8 @@ DEFAULT_CACHE_BYTES = 64 << 20
 (10,000 × 2,000 int16 is 40 MB); larger pools are re-scored block by block instead."""
 
 
-@dataclass(frozen=True)
-class Component:
-    """One rule's contribution to a pair, for explanations."""
+class Component(NamedTuple):
+    """One rule's contribution to a pair, for explanations (a tuple: a round makes 60,000)."""
 
     rule: RuleTable
     value: float
