@@ -30,6 +30,7 @@ from core.domain import (
 )
 from core.engagement.health import last_engaged
 from core.identity import Conversation, PlatformUser, SpaceRef
+from core.markup import shorten
 from core.ports import ChatPort, Store, UnitOfWork, Unreachable, command_on
 from core.programs.bindings import CoordinatorId
 from core.programs.program import Program, Role
@@ -184,7 +185,7 @@ class Engagement:
                     Conversation.dm(user),
                     Text(
                         f"⚠️ {what} could not be "
-                        f"delivered after {reminder.attempts} attempts ({error[:200]}). "
+                        f"delivered after {reminder.attempts} attempts ({shorten(error, 200)}). "
                         "Please check the bot's access to the platform."
                     ),
                     idempotency_key=f"{reminder.idempotency_key}#give-up:{user.user_id}",
@@ -284,7 +285,8 @@ class Engagement:
             match,
             Prompt(
                 PromptId.of(program.id, "checkin", match.key, number).encode(),
-                f"📅 Check-in time, {names}! Did you meet since the last check-in?",
+                f"📅 Check-in time, {names}! Did you meet since "
+                f"{'you were introduced' if number == 1 else 'the last check-in'}?",
                 CHECKIN_CHOICES,
             ),
         )

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.identity import PlatformUser
+from core.markup import shorten
 from core.programs.bindings import (
     Binding,
     Bindings,
@@ -469,7 +470,7 @@ def _message(item: Any) -> str:
 
 def _shown(value: Any) -> str:
     text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return shorten(text, 40)
 
 
 _PLAIN: dict[str, str] = {

@@ -21,7 +21,7 @@ from core.domain import (
     RequestStatus,
 )
 from core.identity import Conversation
-from core.markup import neutralise
+from core.markup import neutralise, shorten
 from core.matching import Candidate, MatchInput, explain, suggest
 from core.programs.program import Role
 from core.reminders.planning import plan_request
@@ -56,7 +56,7 @@ async def suggestions(ctx: Context, mentee: Participant) -> Reply:
     # a label is plain text on some platforms (a button): the name without bidi tricks
     names = {s.mentor_id: neutralise(pool.people[s.mentor_id].display_name) for s in found}
     choices = tuple(
-        Choice(s.mentor_id, f"{names[s.mentor_id]} — {'; '.join(s.explanation)}"[:75])
+        Choice(s.mentor_id, shorten(f"{names[s.mentor_id]} — {'; '.join(s.explanation)}", 75))
         for s in found
     )
     details = "\n".join(
