@@ -126,6 +126,13 @@ def plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count} {word if count == 1 else (words or word + 's')}"
 
 
+def listing(items: list[str] | tuple[str, ...]) -> str:
+    """`Ana`, `Ana and Ben`, `Ana, Ben and Chen`: names or phrases as a sentence lists them."""
+    if len(items) < 3:
+        return " and ".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def prompt_as_text(prompt: Prompt) -> str:
     lines = [prompt.text]
     lines.extend(

@@ -81,7 +81,8 @@ def _sentence(
     ):
         diff = f"{theirs - mine:g}"
         if question.id.startswith("years_"):
-            return f"{name} has {diff} more years of {_words(question.id[6:])} than you"
+            years = "year" if diff == "1" else "years"
+            return f"{name} has {diff} more {years} of {_words(question.id[6:])} than you"
         return f"{name}'s {_words(question.id)} is {diff} above yours"
     return None
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.content import plural
 from core.programs.answers import InvalidAnswer, unstorable_problem, validate_answer
 from core.programs.program import Mode, Program, Question, QuestionKind, Role, not_utf8
 
@@ -242,7 +243,10 @@ def parse_roster_csv(text: str, program: Program, source: str = "roster") -> Ros
             continue
         label = f"row {line}"
         if len(row) != len(header):
-            raise RosterError(f"{source}: {label}: has {len(row)} cells, header has {len(header)}")
+            raise RosterError(
+                f"{source}: {label}: has {plural(len(row), 'cell')}, "
+                f"the header has {plural(len(header), 'column')}"
+            )
         cells = dict(zip(header, row, strict=True))
         answers = {
             qid: value

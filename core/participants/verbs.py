@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from core.content import Choice, Prompt, Reply, Text
+from core.content import Choice, Prompt, Reply, Text, plural
 from core.context import Context
 from core.domain import MatchStatus, Participant, ParticipantStatus
 from core.durations import InvalidDuration, describe_duration, parse_duration
@@ -85,7 +85,8 @@ async def status(ctx: Context, args: tuple[str, ...]) -> Reply:
         session = await ctx.uow.onboarding.get(participant.key)
         questions = ctx.program.questions_for(session.roles) if session else []
         done = sum(1 for q in questions if session and q.id in session.draft)
-        progress = f" ({done} of {len(questions)} questions answered)" if questions else ""
+        answered = f"{done} of {plural(len(questions), 'question')} answered"
+        progress = f" ({answered})" if questions else ""
         return Reply().say(
             f"You're part-way through joining *{ctx.program.name}*{progress}. "
             f"Send `{ctx.command} join` to carry on."

@@ -180,10 +180,9 @@ class Question(_Model):
             if self.kind is not QuestionKind.MULTI_CHOICE:
                 raise ValueError("'max_choices' only applies to multi_choice questions")
             if self.max_choices > len(self.options):
-                raise ValueError(
-                    f"max_choices is {self.max_choices} but there are only "
-                    f"{len(self.options)} options"
-                )
+                count = len(self.options)
+                only = "is only 1 option" if count == 1 else f"are only {count} options"
+                raise ValueError(f"max_choices is {self.max_choices} but there {only}")
         if self.max_length is not None and self.kind is not QuestionKind.TEXT:
             raise ValueError("'max_length' only applies to text questions")
         if (self.min is not None or self.max is not None) and self.kind not in (

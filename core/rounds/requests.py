@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from core.content import Choice, Prompt, Reply, Text, user_text
+from core.content import Choice, Prompt, Reply, Text, plural, user_text
 from core.context import Context
 from core.domain import (
     Cycle,
@@ -115,7 +115,7 @@ async def ask(ctx: Context, mentee: Participant, mentor_id: str) -> Reply:
     )
     return Reply().say(
         f"I've asked {mentor.safe_name}. They have "
-        f"{ctx.program.cadence.request_timeout_days} days to answer; I'll let you know."
+        f"{plural(ctx.program.cadence.request_timeout_days, 'day')} to answer; I'll let you know."
     )
 
 
@@ -155,7 +155,7 @@ async def answer(
     )
     if taken >= mentor.capacity:
         return Reply().say(
-            f"All your {mentor.capacity} mentee places are taken. Raise your capacity with "
+            f"{places_taken(mentor.capacity)} Raise your capacity with "
             f"`{ctx.command} profile edit`, then accept again."
         ), None
     if await ctx.uow.matches.for_participant(mentee.key):
@@ -246,3 +246,12 @@ async def _expire(ctx: Context, request: MentorRequest) -> None:
                 f"Send `{ctx.command_for(mentee.user)} request` to ask someone else."
             ),
         )
+
+
+def places_taken(capacity: int) -> str:
+    """'Your mentee place is taken.' or 'All your 3 mentee places are taken.'"""
+    if capacity == 1:
+        return "Your one mentee place is taken."
+    if capacity <= 0:
+        return "You have no mentee places."
+    return f"All your {capacity} mentee places are taken."
