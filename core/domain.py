@@ -11,6 +11,18 @@ from core.content import user_text
 from core.identity import PlatformUser, SpaceRef
 from core.programs.program import Role
 
+MAX_KEY = 2**63 - 1  # the largest key a database column (BIGINT) holds
+
+
+def key_of(text: str) -> int | None:
+    """A record's key as a person typed it (or a payload carried it); None unless it is a
+    whole number a key can be, so a typo never reaches the database as a key it can't hold."""
+    text = text.strip()
+    if not text.isdecimal() or len(text) > 19:
+        return None
+    key = int(text)
+    return key if 1 <= key <= MAX_KEY else None
+
 
 class ParticipantStatus(StrEnum):
     ONBOARDING = "onboarding"  # started `join`, questionnaire or policy not finished

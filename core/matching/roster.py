@@ -225,7 +225,15 @@ def _cell(program: Program, qid: str, text: str) -> Any:
 
 def parse_roster_csv(text: str, program: Program, source: str = "roster") -> Roster:
     """A roster from CSV text (see module doc)."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))  # cells may hold line breaks
+    try:
+        return _roster_rows(reader, program, source)
+    except csv.Error as error:
+        raise RosterError(f"{source}: row {reader.line_num}: not valid CSV ({error})") from None
+
+
+def _roster_rows(reader: Any, program: Program, source: str) -> Roster:
+    """The roster in a CSV reader's rows: a header naming the columns, then one person a row."""
     header = next(reader, None)
     if not header:
         raise RosterError(f"{source}: the CSV file is empty")
@@ -272,7 +280,8 @@ def parse_roster_csv(text: str, program: Program, source: str = "roster") -> Ros
 def load_roster(path: Path, program: Program) -> Roster:
     """Read a `.csv` or JSON roster file; every problem is a RosterError."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open(encoding="utf-8-sig", newline="") as file:  # a cell's "\r" stays
+            text = file.read()
     except OSError as error:
         raise RosterError(f"{path}: cannot read the file ({error.strerror})") from None
     except UnicodeDecodeError as error:

@@ -55,7 +55,7 @@ async def profile(ctx: Context, args: tuple[str, ...]) -> Reply:
             return Reply().say(form_steps(ctx, form)[0])
         target = args[1] if len(args) > 1 else ""
         question = None
-        if target.isdigit() and 1 <= int(target) <= len(questions):
+        if target.isdecimal() and 1 <= int(target) <= len(questions):
             question = questions[int(target) - 1]
         else:
             question = next((q for q in questions if q.id == target), None)

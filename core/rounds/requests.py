@@ -19,6 +19,7 @@ from core.domain import (
     Participant,
     ParticipantStatus,
     RequestStatus,
+    key_of,
 )
 from core.identity import Conversation
 from core.markup import neutralise, shorten
@@ -74,7 +75,8 @@ async def ask(ctx: Context, mentee: Participant, mentor_id: str) -> Reply:
     """The mentee picked a mentor: record the request and ask the mentor."""
     if await ctx.uow.requests.pending_for_mentee(mentee.key):
         return Reply().say("You already have a request waiting for an answer.")
-    mentor = await ctx.uow.participants.get(int(mentor_id)) if mentor_id.isdigit() else None
+    key = key_of(mentor_id)
+    mentor = await ctx.uow.participants.get(key) if key is not None else None
     if mentor is None or mentor.program_state_id != ctx.state_id or Role.MENTOR not in mentor.roles:
         return Reply().say(
             f"That mentor is no longer available; send `{ctx.command} request` again."
@@ -123,7 +125,8 @@ async def answer(
     ctx: Context, mentor: Participant, request_id: str, choice: str
 ) -> tuple[Reply, int | None]:
     """The mentor's answer. Returns the reply and, on accept, the new match's id."""
-    request = await ctx.uow.requests.get(int(request_id)) if request_id.isdigit() else None
+    key = key_of(request_id)
+    request = await ctx.uow.requests.get(key) if key is not None else None
     if request is None or request.mentor_id != mentor.key:
         return Reply().say("That request no longer exists."), None
     if request.status is not RequestStatus.PENDING:
@@ -222,7 +225,7 @@ async def answer_by_number(
     if not args and len(waiting) == 1:
         return await answer(ctx, mentor, str(waiting[0].key), choice)
     number = args[0] if args else ""
-    if number.isdigit() and 1 <= int(number) <= len(waiting):
+    if number.isdecimal() and 1 <= int(number) <= len(waiting):
         return await answer(ctx, mentor, str(waiting[int(number) - 1].key), choice)
     count = len(waiting)
     if not number:
