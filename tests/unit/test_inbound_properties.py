@@ -18,9 +18,12 @@ import yaml
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
+from core.content import Form
+from core.forms import FormLimits
 from core.matching import RosterError, parse_roster, parse_roster_csv
 from core.onboarding.roster_import import import_roster
-from core.programs.answers import InvalidAnswer, parse_text_answer
+from core.ports import Capabilities
+from core.programs.answers import InvalidAnswer, parse_text_answer, validate_answer
 from core.programs.program import Program, ProgramError, Role, load_program
 from core.service import FAILURE, FAILURE_AFTER_COMMIT
 from core.verbs import ADMIN_BY_NAME, VERBS_BY_NAME
@@ -316,3 +319,46 @@ async def test_numbers_no_store_can_hold_are_refused_not_crashed_on(
     assert not crashed(reply), reply
     assert reply.strip()
     assert await fingerprint(harness) == before
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 10**20) | st.floats() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=4), inner, max_size=2),
+    max_leaves=5,
+)  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=SHARED_FIXTURE, phases=FIND)
+@given(data=st.data())
+async def test_a_submitted_form_is_refused_field_by_field_or_stored_exactly(
+    harness: Harness, data: st.DataObject
+) -> None:
+    """What a platform's form (a Slack modal) sends: any JSON values, for any fields."""
+    await ready(harness)
+    harness.port.caps = Capabilities(forms=FormLimits(), buttons=True)  # a platform with forms
+    program = harness.bot.default_program
+    questions = {q.id: q for q in program.questions if q.ask.value in ("mentee", "both")}
+    fields = data.draw(st.lists(st.sampled_from(sorted(questions)), min_size=1, max_size=3))
+    good_values = {"languages": ["es"], "bio": "New bio.", "years_experience": 7}
+    values = {
+        qid: data.draw(st.one_of(JSONISH, st.just(good_values.get(qid, "1")))) for qid in fields
+    }
+    before = (await answers_of(harness, "ana"))[0]
+    (form,) = (await harness.say_reply("ana", "/mentor profile edit")).messages
+    assert isinstance(form, Form)
+    reply = await harness.submit("ana", form.id, values)
+    text = Harness.text(reply)
+    assert not crashed(text), text
+    after, _, _ = await answers_of(harness, "ana")
+    if reply.form_errors:
+        assert set(reply.form_errors) <= set(values), reply.form_errors
+        assert all(why.strip() for why in reply.form_errors.values())
+        assert after == before  # one bad field: nothing of the form is saved
+        return
+    assert "saved" in text.lower(), text
+    for qid in values:  # stored as given (normalised), and reading it back gives the same
+        assert validate_answer(questions[qid], after.get(qid)) == after.get(qid)
+    assert {k: v for k, v in after.items() if k not in values} == {
+        k: v for k, v in before.items() if k not in values
+    }
