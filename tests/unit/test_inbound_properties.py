@@ -28,7 +28,9 @@ from core.programs.program import Program, ProgramError, Role, load_program
 from core.service import FAILURE, FAILURE_AFTER_COMMIT
 from core.verbs import ADMIN_BY_NAME, VERBS_BY_NAME
 from storage.store import SqlStore
-from tests.kit import ROOT, Harness, enrol
+from tests.kit import ROOT, Harness, enrol, live
+from tests.unit.test_engagement_flows import CHECKIN_DAYS, matched, the_match
+from tests.unit.test_prompt_lifecycle import type_in_room
 
 FIND = [Phase.explicit, Phase.reuse, Phase.generate]  # examples share a store: no shrinking
 SHARED_FIXTURE = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -362,3 +364,41 @@ async def test_a_submitted_form_is_refused_field_by_field_or_stored_exactly(
     assert {k: v for k, v in after.items() if k not in values} == {
         k: v for k, v in before.items() if k not in values
     }
+
+
+CHAT = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["1", " 2 ", "3", "4", "0", "²", "٢", "1, 2", "Yes", "yes", "Not yet", "2."]),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=SHARED_FIXTURE, phases=FIND)
+@given(who=st.sampled_from(["ana", "ben"]), typed=CHAT)
+async def test_only_a_members_first_bare_number_answers_a_checkin(
+    harness: Harness, who: str, typed: str
+) -> None:
+    """Anything typed in a match's space: a bare number answers the open check-in once per
+    member; every other line is conversation, never taken as an answer."""
+    if not harness.port.spaces:
+        await matched(harness)
+        await live(harness, CHECKIN_DAYS + 0.5)
+    (space,) = harness.port.spaces
+    (checkin,) = harness.prompts_in(space.space_id)
+    before = await checkin_answers(harness)
+    reply = await type_in_room(harness, who, space.space_id, typed)
+    assert not crashed(reply), reply
+    after = await checkin_answers(harness)
+    member = {"ana": 1, "ben": 2}[who]
+    number = typed.strip()
+    first = member not in {person for _, person, _ in before}
+    if first and number.isdecimal() and 1 <= int(number) <= len(checkin.choices):
+        assert after == before | {(1, member, checkin.choices[int(number) - 1].id)}
+    else:
+        assert after == before, f"{typed!r} from {who} was taken as an answer"
+
+
+async def checkin_answers(harness: Harness) -> set[tuple[int, int, str]]:
+    match = await the_match(harness)
+    async with harness.bot.store.transaction() as uow:
+        found = await uow.engagement.checkins(match.key)
+    return {(c.number, c.participant_id, c.answer.value) for c in found}
