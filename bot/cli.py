@@ -206,6 +206,7 @@ def program_validate(
     files: Annotated[list[Path], typer.Argument(help="Program YAML files.", exists=False)],
 ) -> None:
     """Check program files; print every problem with its file and question."""
+    from core.content import plural
     from core.programs.program import ProgramError, load_program
 
     failed = False
@@ -217,7 +218,7 @@ def program_validate(
             _print(f"[red]✗[/red] {_plain(error)}", stderr=True, markup=True, highlight=False)
             continue
         _print(
-            f"✓ {file}: program {program.id!r} with {len(program.questions)} questions",
+            f"✓ {file}: program {program.id!r} with {plural(len(program.questions), 'question')}",
             markup=False,
         )
     if failed:
@@ -229,6 +230,7 @@ def program_show(program_id: Annotated[str, typer.Argument(help="The program's i
     """Show a program from MENTORBOT_PROGRAMS: settings, cadence and questions."""
     from rich.table import Table
 
+    from core.content import plural
     from core.programs.program import ProgramError, load_programs
 
     settings = _settings()
@@ -249,8 +251,9 @@ def program_show(program_id: Annotated[str, typer.Argument(help="The program's i
     )
     cadence = program.cadence
     _print(
-        f"cycle {program.cycle.length_days} days · check-in every {cadence.checkin_every_days} "
-        f"days · nudge after {cadence.nudge_after_days} days quiet · quiet hours "
+        f"cycle {plural(program.cycle.length_days, 'day')} · check-in every "
+        f"{plural(cadence.checkin_every_days, 'day')} · nudge after "
+        f"{plural(cadence.nudge_after_days, 'day')} quiet · quiet hours "
         f"{cadence.quiet_hours.start}:00–{cadence.quiet_hours.end}:00 · capacity default "
         f"{program.capacity.default}, max {program.capacity.maximum}"
     )
@@ -313,6 +316,7 @@ def roster_import(
     A bad row is reported and nothing is imported; importing again updates people.
     """
     from core.clock import SystemClock
+    from core.content import plural
     from core.matching import RosterError, load_roster
     from core.onboarding.roster_import import import_roster, target_problem
     from core.programs.program import ProgramError, load_programs
@@ -353,8 +357,9 @@ def roster_import(
 
     summary = _with_engine(work)
     _print(
-        f"imported {summary.created + summary.updated} participants into {program!r} "
-        f"({summary.created} new, {summary.updated} updated; {summary.history} earlier pairs)",
+        f"imported {plural(summary.created + summary.updated, 'participant')} into {program!r} "
+        f"({summary.created} new, {summary.updated} updated; "
+        f"{plural(summary.history, 'earlier pair')})",
         markup=False,
     )
 

@@ -64,7 +64,8 @@ TOUR: tuple[str, ...] = (
     "/advance 4d",
     "/room mentoring-1-ben-ana",
     "2",
-    "# Answering counts as activity; then three silent weeks, and the coordinator is alerted.",
+    "# Answering counts as activity; after twenty silent days (twice the nudge's ten), the "
+    "coordinator is alerted.",
     "/advance 20d",
     "/as coordinator",
     "/mentor admin status",

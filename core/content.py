@@ -8,11 +8,11 @@ neither ping a crowd nor inject markup when shown to others.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from core import markup
+from core.programs.answers import choice_tokens
 from core.programs.program import QuestionKind
 
 
@@ -126,6 +126,13 @@ def plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count} {word if count == 1 else (words or word + 's')}"
 
 
+def listing(items: list[str] | tuple[str, ...]) -> str:
+    """`Ana`, `Ana and Ben`, `Ana, Ben and Chen`: names or phrases as a sentence lists them."""
+    if len(items) < 3:
+        return " and ".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def prompt_as_text(prompt: Prompt) -> str:
     lines = [prompt.text]
     lines.extend(
@@ -174,17 +181,14 @@ def file_as_text(file: File) -> str:
 def parse_choice_text(prompt: Prompt, text: str) -> tuple[str, ...] | None:
     """Read a typed answer to a prompt: numbers (`2`, `1, 3`) or labels (a label may contain
     commas: the whole text is tried as one first). None if it is not one."""
-    whole = text.strip().lower()
-    exact = next((c for c in prompt.choices if whole in (c.id.lower(), c.label.lower())), None)
-    if exact is not None:
-        return (exact.id,)
-    tokens = [t for t in re.split(r"[,;]+|\s+(?=\d)", text.strip()) if t.strip()]
+    labels = [c.label for c in prompt.choices] + [c.id for c in prompt.choices]
+    tokens = choice_tokens(text, labels)
     if not tokens:
         return None
     chosen: list[str] = []
     for token in tokens:
         token = token.strip()
-        if token.isdigit() and 1 <= int(token) <= len(prompt.choices):
+        if token.isdecimal() and 1 <= int(token) <= len(prompt.choices):
             chosen.append(prompt.choices[int(token) - 1].id)
             continue
         match = next(

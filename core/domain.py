@@ -17,6 +17,19 @@ FORGOTTEN_NAME = "someone who left"
 """What a forgotten person is called wherever their match history is shown."""
 
 
+MAX_KEY = 2**63 - 1  # the largest key a database column (BIGINT) holds
+
+
+def key_of(text: str) -> int | None:
+    """A record's key as a person typed it (or a payload carried it); None unless it is a
+    whole number a key can be, so a typo never reaches the database as a key it can't hold."""
+    text = text.strip()
+    if not text.isdecimal() or len(text) > 19:
+        return None
+    key = int(text)
+    return key if 1 <= key <= MAX_KEY else None
+
+
 class ParticipantStatus(StrEnum):
     ONBOARDING = "onboarding"  # started `join`, questionnaire or policy not finished
     ACTIVE = "active"

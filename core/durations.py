@@ -22,10 +22,10 @@ def parse_duration(text: str) -> timedelta:
             f"{text.strip()!r} is not a duration. Use a number and a unit: "
             "2w (weeks), 10d (days), 36h (hours), 90m (minutes), or a mix like 1w2d."
         )
-    total = sum(
-        (int(n) * _UNITS[u] for n, u in _PART.findall(cleaned)),
-        start=timedelta(),
-    )
+    parts = [(int(n), u) for n, u in _PART.findall(cleaned)]
+    if any(n > MAX_DURATION.total_seconds() // 60 for n, _ in parts):  # more than a year
+        raise InvalidDuration("The duration can be at most a year.")
+    total = sum((n * _UNITS[u] for n, u in parts), start=timedelta())
     if total <= timedelta(0):
         raise InvalidDuration("The duration must be longer than zero.")
     if total > MAX_DURATION:

@@ -13,9 +13,8 @@ import dataclasses
 from dataclasses import dataclass
 
 from core.content import Form, FormField
+from core.markup import shorten
 from core.programs.program import QuestionKind
-
-ELLIPSIS = "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +36,9 @@ TEXT_ONLY = FormLimits(text_only=True)
 
 
 def short_label(text: str, limit: int) -> str:
-    """`text` cut at a word boundary to at most `limit` characters, with an ellipsis."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[: limit - len(ELLIPSIS)]
-    if " " in cut[limit // 2 :]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:.-") + ELLIPSIS
+    """`text` on one line, cut at a word boundary to at most `limit` characters, with an
+    ellipsis."""
+    return shorten(" ".join(text.split()), limit)
 
 
 def fit_field(field: FormField, limits: FormLimits) -> FormField:

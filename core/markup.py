@@ -80,10 +80,31 @@ class CodeBlock:
 Block = Line | CodeBlock
 
 
+ELLIPSIS = "…"
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters: cut at a word with an ellipsis when too long.
+
+    A single word longer than half the room is cut inside, so a long URL still shows its start.
+    """
+    if len(text) <= limit:
+        return text
+    if limit < 1:
+        return ""
+    cut = text[: limit - len(ELLIPSIS)]
+    if not text[len(cut)].isspace():
+        space = max(cut.rfind(" "), cut.rfind("\n"), cut.rfind("\t"))
+        if space >= limit // 2:
+            cut = cut[:space]
+    return cut.rstrip(" \n\t,;:.-–—") + ELLIPSIS
+
+
 def literal(text: str, *, limit: int = 1000) -> str:
-    """Mark text a person typed: shown verbatim, never markup, at most `limit` characters."""
-    cleaned = neutralise(_CONTROL.sub("", _RESERVED.sub("", text))[:limit])
-    return f"{LITERAL_OPEN}{cleaned}{LITERAL_CLOSE}"
+    """Mark text a person typed: shown verbatim, never markup, at most `limit` characters
+    (cut at a word with an ellipsis)."""
+    cleaned = neutralise(_CONTROL.sub("", _RESERVED.sub("", text)))
+    return f"{LITERAL_OPEN}{shorten(cleaned, limit)}{LITERAL_CLOSE}"
 
 
 def neutralise(text: str) -> str:

@@ -283,7 +283,7 @@ class MentorBot:
     ) -> ChoiceSelected | None:
         """A bare number typed in a match's space answers its latest prompt, but only for a
         member who has not answered it yet; anything else typed there is conversation."""
-        if not event.text.strip().isdigit():
+        if not event.text.strip().isdecimal():
             return None
         typed = await self._typed_choice(uow, event)
         prompt = PromptId.decode(typed.prompt_id) if typed is not None else None
@@ -300,7 +300,7 @@ class MentorBot:
         """A number that names no choice of the conversation's open prompt: the prompt again."""
         numbers = [t for t in re.split(r"[\s,;]+", event.text.strip()) if t]
         latest = await uow.prompts.latest(event.where)
-        if not numbers or not all(t.isdigit() for t in numbers) or latest is None:
+        if not numbers or not all(t.isdecimal() for t in numbers) or latest is None:
             return None
         if not latest.open or not latest.choices:
             return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from core.markup import CodeBlock, Kind, Span, defuse_mass_mentions, parse
+from core.markup import CodeBlock, Kind, Span, defuse_mass_mentions, parse, shorten
 
 PLATFORM = "slack"
 # mrkdwn has no escape for its markers: in text a person typed they become look-alikes.
@@ -58,8 +58,8 @@ def mrkdwn(markup: str) -> str:
 
 
 def clip(text: str, limit: int) -> str:
-    """At most `limit` characters, with an ellipsis when shortened."""
-    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+    """At most `limit` characters, cut at a word with an ellipsis when shortened."""
+    return shorten(text, limit)
 
 
 def chunks(text: str, limit: int) -> list[str]:

@@ -18,6 +18,7 @@ from core.domain import (
     MatchStatus,
     Participant,
     ParticipantStatus,
+    key_of,
 )
 from core.engagement.flow import EndReason, Outgoing, end_match
 from core.engagement.health import match_health
@@ -211,7 +212,8 @@ async def export(ctx: Context, args: tuple[str, ...]) -> Reply:
 
 async def end(ctx: Context, target: str) -> tuple[Reply, Outgoing]:
     """End match #N now: it enters the history, its space is archived, members give feedback."""
-    found: MatchRecord | None = await ctx.uow.matches.get(int(target)) if target.isdigit() else None
+    key = key_of(target)
+    found: MatchRecord | None = await ctx.uow.matches.get(key) if key is not None else None
     if found is None or found.program_state_id != ctx.state_id:
         return Reply().say(
             f"There is no match #{target}; `{ctx.command} admin stats` lists them."

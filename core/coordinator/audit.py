@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from core.content import Reply, plural, user_text
 from core.context import Context
-from core.domain import AuditEntry
+from core.domain import AuditEntry, key_of
 
 PAGE_SIZE = 15
 
@@ -58,10 +58,9 @@ def describe(entry: AuditEntry) -> str:
 
 async def show(ctx: Context, args: tuple[str, ...]) -> Reply:
     """`admin audit [page]`: the newest entries first, `PAGE_SIZE` a page."""
-    wanted = args[0] if args else "1"
-    if not wanted.isdigit() or int(wanted) < 1:
+    page = key_of(args[0]) if args else 1
+    if page is None:
         return Reply().say(f"Say which page, counting from 1: `{ctx.command} admin audit 2`.")
-    page = int(wanted)
     total = await ctx.uow.audit.count(ctx.state_id)
     if total == 0:
         return Reply().say(f"No coordinator actions on *{ctx.program.name}* are recorded yet.")

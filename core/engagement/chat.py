@@ -16,6 +16,7 @@ from core.domain import (
     MatchRecord,
     MatchStatus,
     Participant,
+    key_of,
 )
 from core.engagement.flow import MAX_GOALS
 from core.identity import SpaceRef
@@ -34,7 +35,8 @@ FEEDBACK_COMMENT_WINDOW = timedelta(days=2)
 async def _member_match(
     ctx: Context, participant: Participant, match_id: str
 ) -> MatchRecord | None:
-    match = await ctx.uow.matches.get(int(match_id)) if match_id.isdigit() else None
+    key = key_of(match_id)
+    match = await ctx.uow.matches.get(key) if key is not None else None
     if match is None or participant.key not in [m.participant_id for m in match.members]:
         return None
     return match
@@ -43,20 +45,21 @@ async def _member_match(
 async def answer_checkin(ctx: Context, participant: Participant, arg: str, choice: str) -> Reply:
     match_id, number = arg_parts(arg, 2) or ("", "")
     match = await _member_match(ctx, participant, match_id)
-    if match is None or match.status is not MatchStatus.ACTIVE or not number.isdigit():
+    checkin = key_of(number)
+    if match is None or match.status is not MatchStatus.ACTIVE or checkin is None:
         return Reply().say("That check-in is closed.")
     try:
         answer = CheckInAnswer(choice)
     except ValueError:
         return Reply().say("Please pick Yes, Not yet or Rain check.")
-    if await _checkin_superseded(ctx, match, int(number)):
+    if await _checkin_superseded(ctx, match, checkin):
         return Reply().say("That check-in has been replaced by a newer one; please answer that.")
-    earlier = await _my_checkin(ctx, match, participant, int(number))
+    earlier = await _my_checkin(ctx, match, participant, checkin)
     if earlier is not None:
         return Reply().say(f"You already answered this check-in on {when(earlier.answered_at)}.")
     await _active(ctx, match, participant)
     await ctx.uow.engagement.record_checkin(
-        match.key, CheckIn(int(number), participant.key, answer, ctx.now)
+        match.key, CheckIn(checkin, participant.key, answer, ctx.now)
     )
     if answer is CheckInAnswer.YES:
         return Reply().say("🙌 Great — thanks for checking in!")
@@ -71,7 +74,7 @@ async def answer_checkin(ctx: Context, participant: Participant, arg: str, choic
             await members_of(ctx.uow, match),
             state_id=match.program_state_id,
             match_id=match.key,
-            payload={"number": int(number), "again": True},
+            payload={"number": checkin, "again": True},
         )
         return Reply().say(f"No problem — I'll ask again in {sooner} days.")
     return Reply().say("Thanks. A short message to each other is a good way to find a time.")
@@ -112,11 +115,12 @@ async def still_open(ctx: Context, participant: Participant, prompt: PromptId) -
     if prompt.kind == "checkin":
         match_id, number = arg_parts(prompt.arg, 2) or ("", "")
         match = await _member_match(ctx, participant, match_id)
-        if match is None or match.status is not MatchStatus.ACTIVE or not number.isdigit():
+        checkin = key_of(number)
+        if match is None or match.status is not MatchStatus.ACTIVE or checkin is None:
             return False
-        if await _checkin_superseded(ctx, match, int(number)):
+        if await _checkin_superseded(ctx, match, checkin):
             return False
-        return await _my_checkin(ctx, match, participant, int(number)) is None
+        return await _my_checkin(ctx, match, participant, checkin) is None
     if prompt.kind == "end":
         match = await _member_match(ctx, participant, prompt.arg)
         if match is None or match.status is not MatchStatus.ACTIVE:
@@ -153,7 +157,7 @@ async def _goal(
 async def answer_feedback(ctx: Context, participant: Participant, arg: str, choice: str) -> Reply:
     match_id, kind = arg_parts(arg, 2) or ("", "")
     match = await _member_match(ctx, participant, match_id)
-    if match is None or kind not in ("mid", "end") or not choice.isdigit():
+    if match is None or kind not in ("mid", "end") or not choice.isdecimal():
         return Reply().say("That survey is closed.")
     rating = int(choice)
     if not 1 <= rating <= 5:
@@ -223,7 +227,7 @@ async def goals_verb(ctx: Context, participant: Participant, args: tuple[str, ..
             )
         await ctx.uow.engagement.add_goal(Goal(own.key, participant.key, text, ctx.now, ctx.now))
         return Reply().say("🎯 Goal added. Check-ins will ask how it's going.")
-    if action in ("remove", "done") and own is not None and len(args) > 1 and args[1].isdigit():
+    if action in ("remove", "done") and own is not None and len(args) > 1 and args[1].isdecimal():
         goals = await ctx.uow.engagement.goals(own.key)
         number = int(args[1])
         if not 1 <= number <= len(goals):

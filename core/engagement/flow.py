@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.clock import Clock
-from core.content import Choice, Content, Prompt, Text, user_text
+from core.content import Choice, Content, Prompt, Text, listing, plural, user_text
 from core.coordinator.access import coordinates
 from core.domain import (
     CheckInAnswer,
@@ -30,6 +30,7 @@ from core.domain import (
 )
 from core.engagement.health import last_engaged
 from core.identity import Conversation, PlatformUser, SpaceRef
+from core.markup import shorten
 from core.ports import ChatPort, Store, UnitOfWork, Unreachable, command_on
 from core.programs.bindings import CoordinatorId
 from core.programs.program import Program, Role
@@ -183,8 +184,8 @@ class Engagement:
                 await self.ports[user.platform].send(
                     Conversation.dm(user),
                     Text(
-                        f"⚠️ {what} could not be "
-                        f"delivered after {reminder.attempts} attempts ({error[:200]}). "
+                        f"⚠️ {what} could not be delivered after "
+                        f"{plural(reminder.attempts, 'attempt')} ({shorten(error, 200)}). "
                         "Please check the bot's access to the platform."
                     ),
                     idempotency_key=f"{reminder.idempotency_key}#give-up:{user.user_id}",
@@ -279,12 +280,13 @@ class Engagement:
             )
         if any(p.is_paused(now) for p in people):
             return  # someone is on a break: no check-in this time
-        names = " and ".join(p.safe_name for p in people)
+        names = listing([p.safe_name for p in people])
         out.space(
             match,
             Prompt(
                 PromptId.of(program.id, "checkin", match.key, number).encode(),
-                f"📅 Check-in time, {names}! Did you meet since the last check-in?",
+                f"📅 Check-in time, {names}! Did you meet since "
+                f"{'you were introduced' if number == 1 else 'the last check-in'}?",
                 CHECKIN_CHOICES,
             ),
         )
@@ -349,11 +351,11 @@ class Engagement:
             return
         people = await members_of(uow, match)
         lead = next((p for p in people if p.key in match.ids(Role.MENTEE)), people[0])
-        idle = reminder.payload.get("idle", "several")
+        idle = _days(reminder.payload.get("idle"), "several")
         out.space(
             match,
             Text(
-                f"👋 It's been {idle} days since anyone wrote here. How about a short catch-up "
+                f"👋 It's been {idle} since anyone wrote here. How about a short catch-up "
                 f"this week? {lead.safe_name}, you could share one question you're thinking "
                 "about, and pick a time together."
             ),
@@ -366,14 +368,14 @@ class Engagement:
         if match is None:
             return
         names = " & ".join(p.safe_name for p in await members_of(uow, match))
-        idle = reminder.payload.get("idle", "many")
+        idle = _days(reminder.payload.get("idle"), "many")
         for user in await self._coordinators(uow, program, match.program_state_id):
             out.messages.append(
                 (
                     user,
                     Text(
                         f"🚩 The match {names} in *{program.name}* is *at risk*: no activity in "
-                        f"their space for {idle} days. A friendly word from you may help."
+                        f"their space for {idle}. A friendly word from you may help."
                     ),
                 )
             )
@@ -620,3 +622,8 @@ async def end_match(
             participant_id=person.key,
             payload={"kind": "end", "early": why is not EndReason.CYCLE},
         )
+
+
+def _days(count: object, otherwise: str) -> str:
+    """`1 day`, `12 days`, or `several days` when the count is not known."""
+    return plural(count, "day") if isinstance(count, int) else f"{otherwise} days"

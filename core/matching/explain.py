@@ -78,7 +78,8 @@ def _phrase(component: Component, mine: Any, theirs: Any) -> tuple[bool, str] | 
     ):
         diff = f"{theirs - mine:g}"
         if question.id.startswith("years_"):
-            return True, f" has {diff} more years of {_words(question.id[6:])} than you"
+            years = "year" if diff == "1" else "years"
+            return True, f" has {diff} more {years} of {_words(question.id[6:])} than you"
         return True, f"'s {_words(question.id)} is {diff} above yours"
     return None
 
@@ -144,6 +145,11 @@ def explain_pair(
     return out or ["No shared preferences, but every required rule is met"]
 
 
+def rule_subject(question: Question) -> str:
+    """What a rule is about, in words: `topics_wanted` → 'topics wanted'."""
+    return _words(question.id)
+
+
 def rule_phrase(question: Question, kind: RuleKind) -> str:
     """What a failing required rule means, for unmatched reasons."""
     if kind is RuleKind.OVERLAP:
@@ -179,6 +185,7 @@ _ABOUT_PERSON = (
     (re.compile(r"\byou weren't\b"), "they weren't"),
     (re.compile(r"\bwho fits? you\b"), "who fits {name}"),
     (re.compile(r"\bwith you\b"), "with {name}"),
+    (re.compile(r"\b(for|by|than) you\b"), r"\1 {name}"),
     (re.compile(r"\bas you\b"), "as {name}"),
     (re.compile(r"\byour answers\b"), "{name}'s answers"),
     (re.compile(r"\byour\b"), "{name}'s"),
@@ -190,7 +197,7 @@ def about_pair(sentences: list[str] | tuple[str, ...], mentee: str) -> list[str]
     out = []
     for sentence in sentences:
         for pattern, replacement in _ABOUT_PAIR:
-            sentence = pattern.sub(replacement.replace("{mentee}", mentee), sentence)
+            sentence = _put(pattern, replacement, "{mentee}", mentee, sentence)
         out.append(sentence)
     return out
 
@@ -198,5 +205,11 @@ def about_pair(sentences: list[str] | tuple[str, ...], mentee: str) -> list[str]
 def reason_about(reason: str, name: str) -> str:
     """A reason for not being matched as a coordinator reads it, about `name`."""
     for pattern, replacement in _ABOUT_PERSON:
-        reason = pattern.sub(replacement.replace("{name}", name), reason)
+        reason = _put(pattern, replacement, "{name}", name, reason)
     return reason
+
+
+def _put(pattern: re.Pattern[str], template: str, slot: str, name: str, text: str) -> str:
+    """`pattern.sub(template)` with `name` put in `slot` as it is (a backslash in a name is
+    not a group reference)."""
+    return pattern.sub(lambda found: found.expand(template).replace(slot, name), text)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.content import plural
 from core.programs.answers import InvalidAnswer, unstorable_problem, validate_answer
 from core.programs.program import Mode, Program, Question, QuestionKind, Role, not_utf8
 
@@ -268,7 +269,15 @@ def _cell(program: Program, qid: str, text: str) -> Any:
 
 def parse_roster_csv(text: str, program: Program, source: str = "roster") -> Roster:
     """A roster from CSV text (see module doc)."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))  # cells may hold line breaks
+    try:
+        return _roster_rows(reader, program, source)
+    except csv.Error as error:
+        raise RosterError(f"{source}: row {reader.line_num}: not valid CSV ({error})") from None
+
+
+def _roster_rows(reader: Any, program: Program, source: str) -> Roster:
+    """The roster in a CSV reader's rows: a header naming the columns, then one person a row."""
     header = next(reader, None)
     if not header:
         raise RosterError(f"{source}: the CSV file is empty")
@@ -287,7 +296,10 @@ def parse_roster_csv(text: str, program: Program, source: str = "roster") -> Ros
             continue
         label = f"row {line}"
         if len(row) != len(header):
-            raise RosterError(f"{source}: {label}: has {len(row)} cells, header has {len(header)}")
+            raise RosterError(
+                f"{source}: {label}: has {plural(len(row), 'cell')}, "
+                f"the header has {plural(len(header), 'column')}"
+            )
         cells = {
             name: _unprotected(cell)
             for name, cell in zip(header, row, strict=True)
@@ -317,7 +329,8 @@ def parse_roster_csv(text: str, program: Program, source: str = "roster") -> Ros
 def load_roster(path: Path, program: Program) -> Roster:
     """Read a `.csv` or JSON roster file; every problem is a RosterError."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open(encoding="utf-8-sig", newline="") as file:  # a cell's "\r" stays
+            text = file.read()
     except OSError as error:
         raise RosterError(f"{path}: cannot read the file ({error.strerror})") from None
     except UnicodeDecodeError as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.content import Choice, Prompt, Reply
+from core.content import Choice, Prompt, Reply, plural
 from core.context import Context
 from core.domain import Participant, ParticipantStatus
 from core.durations import InvalidDuration, describe_duration, parse_duration
@@ -58,7 +58,7 @@ async def profile(ctx: Context, args: tuple[str, ...]) -> Reply:
             return Reply().say(form_steps(ctx, form)[0])
         target = args[1] if len(args) > 1 else ""
         question = None
-        if target.isdigit() and 1 <= int(target) <= len(questions):
+        if target.isdecimal() and 1 <= int(target) <= len(questions):
             question = questions[int(target) - 1]
         else:
             question = next((q for q in questions if q.id == target), None)
@@ -88,7 +88,8 @@ async def status(ctx: Context, args: tuple[str, ...]) -> Reply:
         session = await ctx.uow.onboarding.get(participant.key)
         questions = ctx.program.questions_for(session.roles) if session else []
         done = sum(1 for q in questions if session and q.id in session.draft)
-        progress = f" ({done} of {len(questions)} questions answered)" if questions else ""
+        answered = f"{done} of {plural(len(questions), 'question')} answered"
+        progress = f" ({answered})" if questions else ""
         return Reply().say(
             f"You're part-way through joining *{ctx.program.name}*{progress}. "
             f"Send `{ctx.command} join` to carry on."

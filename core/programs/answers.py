@@ -103,10 +103,29 @@ def utc_offset_hours(value: str, at: datetime) -> float:
     return (offset or timedelta()).total_seconds() / 3600
 
 
+def choice_tokens(text: str, labels: list[str]) -> list[str]:
+    """A typed choice answer in parts: the whole text when it is one label (labels may hold
+    commas and spaces), else the parts between commas or semicolons, or between spaces when
+    each word is a label or a number (`1 3`, `chat email`). Prompts and questions read typed
+    choices alike with it."""
+    whole = text.strip()
+    known = {label.lower() for label in labels}
+    if whole.lower() in known:
+        return [whole]
+    parts: list[str] = []
+    for part in re.split(r"[,;]+", whole):
+        words = part.split()
+        if len(words) > 1 and all(w.lower() in known or w.isdecimal() for w in words):
+            parts.extend(words)
+        elif part.strip():
+            parts.append(part.strip())
+    return parts
+
+
 def _choice(question: Question, token: str) -> str:
     token = token.strip()
     values = question.option_values()
-    if token.isdigit() and 1 <= int(token) <= len(values):
+    if token.isdecimal() and 1 <= int(token) <= len(values):
         return values[int(token) - 1]
     lowered = token.lower()
     for option in question.options:
@@ -133,10 +152,13 @@ def parse_text_answer(question: Question, text: str) -> AnswerValue:
     if not stripped or stripped.lower() in SKIP_WORDS:
         return validate_answer(question, None)
     kind = question.kind
-    if kind is QuestionKind.SINGLE_CHOICE:
-        return validate_answer(question, _choice(question, stripped))
-    if kind is QuestionKind.MULTI_CHOICE:
-        tokens = [t for t in re.split(r"[,;\s]+", stripped) if t]
+    if kind.has_options:
+        labels = [o.label for o in question.options] + list(question.option_values())
+        tokens = choice_tokens(stripped, labels)
+        if kind is QuestionKind.SINGLE_CHOICE:
+            if len(tokens) != 1:
+                raise InvalidAnswer("Please pick just one of the options.")
+            return validate_answer(question, _choice(question, tokens[0]))
         return validate_answer(question, [_choice(question, t) for t in tokens])
     if kind in (QuestionKind.NUMBER, QuestionKind.SCALE):
         return validate_answer(question, _number(stripped))

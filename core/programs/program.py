@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.identity import PlatformUser
+from core.markup import shorten
 from core.programs.bindings import (
     Binding,
     Bindings,
@@ -179,10 +180,9 @@ class Question(_Model):
             if self.kind is not QuestionKind.MULTI_CHOICE:
                 raise ValueError("'max_choices' only applies to multi_choice questions")
             if self.max_choices > len(self.options):
-                raise ValueError(
-                    f"max_choices is {self.max_choices} but there are only "
-                    f"{len(self.options)} options"
-                )
+                count = len(self.options)
+                only = "is only 1 option" if count == 1 else f"are only {count} options"
+                raise ValueError(f"max_choices is {self.max_choices} but there {only}")
         if self.max_length is not None and self.kind is not QuestionKind.TEXT:
             raise ValueError("'max_length' only applies to text questions")
         if (self.min is not None or self.max is not None) and self.kind not in (
@@ -469,7 +469,7 @@ def _message(item: Any) -> str:
 
 def _shown(value: Any) -> str:
     text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return shorten(text, 40)
 
 
 _PLAIN: dict[str, str] = {

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from core.clock import Clock
-from core.content import Text, plain, plural, user_text
+from core.content import Text, listing, plain, plural, user_text
 from core.domain import (
     Cycle,
     MatchMember,
@@ -214,7 +214,7 @@ def space_name(program: Program, match_id: int, people: Sequence[Participant]) -
 def introduction(program: Program, match: MatchRecord, people: Mapping[int, Participant]) -> str:
     mentors = [people[i] for i in match.ids(Role.MENTOR) if i in people]
     mentees = [people[i] for i in match.ids(Role.MENTEE) if i in people]
-    everyone = " and ".join(p.safe_name for p in [*mentors, *mentees])
+    everyone = listing([p.safe_name for p in [*mentors, *mentees]])
     lines = [f"👋 Welcome, {everyone}! You're matched in *{program.name}*."]
     for person in [*mentors, *mentees]:
         role = "mentor" if person in mentors else "mentee"

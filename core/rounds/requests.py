@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from core.content import Choice, Prompt, Reply, Text, user_text
+from core.content import Choice, Prompt, Reply, Text, plural, user_text
 from core.context import Context
 from core.domain import (
     Cycle,
@@ -19,9 +19,10 @@ from core.domain import (
     Participant,
     ParticipantStatus,
     RequestStatus,
+    key_of,
 )
 from core.identity import Conversation
-from core.markup import neutralise
+from core.markup import neutralise, shorten
 from core.matching import Candidate, MatchInput, explain, suggest
 from core.programs.program import Role
 from core.reminders.planning import plan_request
@@ -56,7 +57,7 @@ async def suggestions(ctx: Context, mentee: Participant) -> Reply:
     # a label is plain text on some platforms (a button): the name without bidi tricks
     names = {s.mentor_id: neutralise(pool.people[s.mentor_id].display_name) for s in found}
     choices = tuple(
-        Choice(s.mentor_id, f"{names[s.mentor_id]} — {'; '.join(s.explanation)}"[:75])
+        Choice(s.mentor_id, shorten(f"{names[s.mentor_id]} — {'; '.join(s.explanation)}", 75))
         for s in found
     )
     details = "\n".join(
@@ -74,7 +75,8 @@ async def ask(ctx: Context, mentee: Participant, mentor_id: str) -> Reply:
     """The mentee picked a mentor: record the request and ask the mentor."""
     if await ctx.uow.requests.pending_for_mentee(mentee.key):
         return Reply().say("You already have a request waiting for an answer.")
-    mentor = await ctx.uow.participants.get(int(mentor_id)) if mentor_id.isdigit() else None
+    key = key_of(mentor_id)
+    mentor = await ctx.uow.participants.get(key) if key is not None else None
     if mentor is None or mentor.program_state_id != ctx.state_id or Role.MENTOR not in mentor.roles:
         return Reply().say(
             f"That mentor is no longer available; send `{ctx.command} request` again."
@@ -115,7 +117,7 @@ async def ask(ctx: Context, mentee: Participant, mentor_id: str) -> Reply:
     )
     return Reply().say(
         f"I've asked {mentor.safe_name}. They have "
-        f"{ctx.program.cadence.request_timeout_days} days to answer; I'll let you know."
+        f"{plural(ctx.program.cadence.request_timeout_days, 'day')} to answer; I'll let you know."
     )
 
 
@@ -123,7 +125,8 @@ async def answer(
     ctx: Context, mentor: Participant, request_id: str, choice: str
 ) -> tuple[Reply, int | None]:
     """The mentor's answer. Returns the reply and, on accept, the new match's id."""
-    request = await ctx.uow.requests.get(int(request_id)) if request_id.isdigit() else None
+    key = key_of(request_id)
+    request = await ctx.uow.requests.get(key) if key is not None else None
     if request is None or request.mentor_id != mentor.key:
         return Reply().say("That request no longer exists."), None
     if request.status is not RequestStatus.PENDING:
@@ -155,7 +158,7 @@ async def answer(
     )
     if taken >= mentor.capacity:
         return Reply().say(
-            f"All your {mentor.capacity} mentee places are taken. Raise your capacity with "
+            f"{places_taken(mentor.capacity)} Raise your capacity with "
             f"`{ctx.command} profile edit`, then accept again."
         ), None
     if await ctx.uow.matches.for_participant(mentee.key):
@@ -222,7 +225,7 @@ async def answer_by_number(
     if not args and len(waiting) == 1:
         return await answer(ctx, mentor, str(waiting[0].key), choice)
     number = args[0] if args else ""
-    if number.isdigit() and 1 <= int(number) <= len(waiting):
+    if number.isdecimal() and 1 <= int(number) <= len(waiting):
         return await answer(ctx, mentor, str(waiting[int(number) - 1].key), choice)
     count = len(waiting)
     if not number:
@@ -246,3 +249,12 @@ async def _expire(ctx: Context, request: MentorRequest) -> None:
                 f"Send `{ctx.command_for(mentee.user)} request` to ask someone else."
             ),
         )
+
+
+def places_taken(capacity: int) -> str:
+    """'Your mentee place is taken.' or 'All your 3 mentee places are taken.'"""
+    if capacity == 1:
+        return "Your one mentee place is taken."
+    if capacity <= 0:
+        return "You have no mentee places."
+    return f"All your {capacity} mentee places are taken."

@@ -61,7 +61,7 @@ def test_roster_import_then_a_round_in_the_shell(tmp_path: Path) -> None:
     imported = cli(tmp_path, "roster", "import", "--program", "mentoring", "--roster", str(roster))
     assert imported.returncode == 0, imported.stderr
     assert "imported 4 participants" in imported.stdout
-    assert "4 new, 0 updated; 1 earlier pairs" in imported.stdout
+    assert "4 new, 0 updated; 1 earlier pair)" in imported.stdout  # one pair, singular
     again = cli(tmp_path, "roster", "import", "--program", "mentoring", "--roster", str(roster))
     assert "0 new, 4 updated" in again.stdout
     session = cli(tmp_path, "run", stdin="/as coordinator\n/mentor admin match preview\n")

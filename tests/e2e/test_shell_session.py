@@ -129,7 +129,10 @@ def test_demo_plays_the_tour_and_exits_without_a_terminal(tmp_path: Path) -> Non
     assert "Why you were matched: Ben offers both topics you asked for" in out
     assert "matched with Ben since" in out
     assert "It's been 10 days since anyone wrote here" in out  # the nudge
-    assert "mentorbot in #mentoring-1-ben-ana: 📅 Check-in time, Ben and Ana!" in out
+    assert "📅 Check-in time, Ben and Ana! Did you meet since you were introduced?" in out
+    assert "📅 Check-in time, Ben and Ana! Did you meet since the last check-in?" in out
+    assert "after twenty silent days" in out  # the narration says what the clock does
+    assert "no activity in their space for 20 days" in out
     assert "mentorbot → coordinator: 🚩 The match Ben & Ana" in out  # at risk
     assert "matches: 0 active, 0 quiet, 1 at risk" in out
     assert "mentee places offered by active mentors: 2, 2 still free" in out  # before the round

@@ -100,7 +100,10 @@ def test_history_and_declined_pairs_are_never_matched_again(program: Program) ->
         )
     )
     assert both.matches == ()
-    assert "matched with you before or declined" in both.unmatched[0].reason
+    assert both.unmatched[0].reason == (
+        "No mentor is left for you: of 2 mentors, 1 was matched with you before "
+        "and 1 declined your request before."
+    )
 
 
 def test_capacity_holds_and_zero_capacity_takes_nobody(program: Program) -> None:

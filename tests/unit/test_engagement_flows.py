@@ -39,7 +39,7 @@ async def test_checkins_arrive_in_the_space_and_answers_are_recorded(harness: Ha
     assert harness.prompts_in(space) == []
     await live(harness, 1.5)
     (checkin,) = harness.prompts_in(space)
-    assert "Did you meet since the last check-in?" in checkin.text
+    assert "Did you meet since you were introduced?" in checkin.text  # the first one
     assert [c.label for c in checkin.choices] == ["Yes", "Not yet", "Rain check"]
     assert "Great" in await harness.click("ana", "yes", prompt_id=checkin.id)
     assert "ask again in 3 days" in await harness.click("ben", "rain_check", prompt_id=checkin.id)
@@ -52,6 +52,10 @@ async def test_checkins_arrive_in_the_space_and_answers_are_recorded(harness: Ha
     }
     await live(harness, 3.5)
     assert len(harness.prompts_in(space)) == 2  # the rain check asked again, sooner
+    assert "since you were introduced?" in harness.prompts_in(space)[1].text  # still the first
+    await live(harness, CHECKIN_DAYS)
+    later = harness.prompts_in(space)[2]
+    assert "Did you meet since the last check-in?" in later.text
     status = await harness.say("ana", "/mentor status")
     assert "next check-in:" in status
 

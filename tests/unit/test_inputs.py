@@ -106,7 +106,7 @@ def test_durations(text: str, delta: timedelta) -> None:
     assert parse_duration(text) == delta
 
 
-@pytest.mark.parametrize("text", ["", "soon", "0d", "2y", "400d", "-1d"])
+@pytest.mark.parametrize("text", ["", "soon", "0d", "2y", "400d", "-1d", "99999999999999999999d"])
 def test_bad_durations(text: str) -> None:
     with pytest.raises(InvalidDuration):
         parse_duration(text)
@@ -139,3 +139,24 @@ def test_user_text_cannot_forge_or_escape_its_marks(text: str) -> None:
     assert len(literal) <= 1 + text.count("\n")
     assert [span.text for span in spans if span.kind is Kind.CODE] == ["b"]
     assert not any(span.kind is Kind.MENTION for span in spans)
+
+
+def test_typed_choices_read_alike_for_prompts_and_questions() -> None:
+    """One reading of typed choices (`choice_tokens`): labels with spaces or commas, numbers
+    with or without commas, values separated by spaces; digits that are not numbers refused."""
+    topics = question(
+        kind="multi_choice",
+        options=[{"value": "career", "label": "Career growth"}, "chat", "email"],
+    )
+    assert parse_text_answer(topics, "Career growth") == ["career"]
+    assert parse_text_answer(topics, "chat email") == ["chat", "email"]
+    assert parse_text_answer(topics, "1 3") == ["career", "email"]
+    single = question(kind="single_choice", options=["x", "y"])
+    assert parse_text_answer(single, "2;") == "y"
+    with pytest.raises(InvalidAnswer, match="just one"):
+        parse_text_answer(single, "1, 2")
+    with pytest.raises(InvalidAnswer):
+        parse_text_answer(single, "²")
+    prompt = Prompt("p", "Pick", (Choice("x", "x"), Choice("y", "y")))
+    assert parse_choice_text(prompt, "²") is None
+    assert parse_choice_text(prompt, "2;") == ("y",)

@@ -38,3 +38,22 @@ def test_an_empty_log_file_setting_means_stderr(monkeypatch: pytest.MonkeyPatch)
     assert Settings(_env_file=None).log_file is None  # type: ignore[call-arg]
     monkeypatch.setenv("MENTORBOT_LOG_FILE", "logs/bot.log")
     assert Settings(_env_file=None).log_file == Path("logs/bot.log")  # type: ignore[call-arg]
+
+
+def test_row_values_quoted_by_database_errors_are_hidden() -> None:
+    from bot.logs import REDACTED, hide_row_values
+
+    said = (
+        'duplicate key value violates unique constraint "people_name_key"\n'
+        "DETAIL:  Key (name)=(Ana's secret) already exists.\n"
+        'invalid input syntax for type integer: "Ana\'s secret"\n'
+        "new row violates check constraint; Failing row contains (1, Ana's secret, x).\n"
+        "invalid input for query argument $1: 'Ana\\'s secret' (expected str, got int)"
+    )
+    hidden = hide_row_values(said)
+    assert "secret" not in hidden
+    assert 'violates unique constraint "people_name_key"' in hidden  # what went wrong stays
+    assert f"DETAIL:  {REDACTED}" in hidden
+    assert "(expected str, got int)" in hidden
+    detail = "Key (bio)=(first line\nsecond line) already exists."  # a value over two lines
+    assert "second line" not in hide_row_values(f"DETAIL:  {detail}", [detail])

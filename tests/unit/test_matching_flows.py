@@ -136,6 +136,13 @@ async def test_mentee_request_accept_creates_the_match_and_space(harness: Harnes
     assert "*Ana* would like you as their mentor" in asked_text
     assert "What Ana sees in the match: Ben offers" in asked_text
     assert "Lead a team within a year." in asked_text
+    # The suggestion was the same words cut to fit a button: at a word, with an ellipsis.
+    label = unmark(prompt.choices[0].label).removeprefix("Ben — ")
+    assert len(prompt.choices[0].label) <= 75
+    assert label.endswith("…")
+    seen = asked_text.split("What Ana sees in the match: ")[1]
+    assert seen.startswith(label[:-1])
+    assert not seen[len(label) - 1].isalnum()  # not inside a word
     accepted = await harness.click("ben", "accept", prompt_id=request_prompt.id)
     assert "Accepted" in accepted
     assert "You already answered" in await harness.click(
@@ -202,7 +209,7 @@ async def test_two_accepts_for_the_last_place_give_one_match(
     )
     texts = [Harness.text(r) for r in replies]
     assert sum("Accepted" in t for t in texts) == 1, texts
-    assert sum("mentee places are taken" in t for t in texts) == 1, texts
+    assert sum("Your one mentee place is taken." in t for t in texts) == 1, texts  # not "1 places"
     assert len(await matches(harness)) == 1
 
 
