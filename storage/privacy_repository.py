@@ -33,6 +33,7 @@ from storage.reminder_repository import _reminder
 from storage.tables import (
     ActivityRow,
     AnswerRow,
+    AuditEntryRow,
     CheckInRow,
     EndVoteRow,
     FeedbackRow,
@@ -198,6 +199,17 @@ class SqlPrivacyRepository:
                 ProgramCoordinatorRow.platform == user.platform,  # type: ignore[arg-type]
                 ProgramCoordinatorRow.workspace_id == user.workspace_id,  # type: ignore[arg-type]
                 ProgramCoordinatorRow.user_id == user.user_id,  # type: ignore[arg-type]
+            )
+        )
+        await session.execute(  # the actions they took as a coordinator stay, by no one named
+            update(AuditEntryRow)
+            .where(
+                AuditEntryRow.platform == user.platform,  # type: ignore[arg-type]
+                AuditEntryRow.workspace_id == user.workspace_id,  # type: ignore[arg-type]
+                AuditEntryRow.user_id == user.user_id,  # type: ignore[arg-type]
+            )
+            .values(
+                platform=FORGOTTEN, workspace_id="", user_id=str(pid), actor_name=FORGOTTEN_NAME
             )
         )
         await session.execute(

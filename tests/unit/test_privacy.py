@@ -282,3 +282,24 @@ async def test_someone_only_in_the_second_program_can_forget_themselves(both: Ha
     assert "in 1 program here" in asked
     assert "Done — I deleted everything" in await both.say("cy", "1")
     assert await both.say("cy", "/mentor my-data") == "I store nothing about you here."
+
+
+async def test_a_coordinator_who_forgets_themselves_leaves_their_actions_unnamed(
+    harness: Harness,
+) -> None:
+    await enrol(harness, "coordinator", "mentor")
+    await enrol(harness, "ana")
+    assert "Round committed: 1 match" in await harness.say(
+        "coordinator", "/mentor admin match commit"
+    )
+    audit = [r for r in await every_row(harness.bot.store) if r.startswith("audit_entry:")]
+    assert audit
+    assert all("'coordinator'" in r for r in audit)  # the search finds them while named
+
+    await harness.say("coordinator", "/mentor forget-me")
+    assert (await harness.say("coordinator", "1")).startswith("Done")
+
+    audit = [r for r in await every_row(harness.bot.store) if r.startswith("audit_entry:")]
+    assert len(audit) == 1  # the action is still on record
+    assert "'coordinator'" not in audit[0]
+    assert FORGOTTEN_NAME in audit[0]
