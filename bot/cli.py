@@ -231,16 +231,8 @@ def program_show(program_id: Annotated[str, typer.Argument(help="The program's i
     from rich.table import Table
 
     from core.content import plural
-    from core.programs.program import ProgramError, load_programs
 
-    settings = _settings()
-    try:
-        programs = {p.id: p for p in load_programs(settings.programs)}
-    except ProgramError as error:
-        raise _fail(str(error)) from None
-    program = programs.get(program_id)
-    if program is None:
-        raise _fail(f"no program {program_id!r}; known: {', '.join(sorted(programs))}")
+    program = _program(program_id)
     _print(f"[bold]{_plain(program.name)}[/bold] ({program.id}) — mode {program.mode.value}")
     if program.description:
         _print(program.description, markup=False)
@@ -272,6 +264,19 @@ def program_show(program_id: Annotated[str, typer.Argument(help="The program's i
             else "",
         )
     _print(table)
+
+
+def _program(program_id: str) -> Program:
+    """The program `program_id` of MENTORBOT_PROGRAMS; exits with the known ids if none."""
+    from core.programs.program import ProgramError, load_programs
+
+    try:
+        programs = {p.id: p for p in load_programs(_settings().programs)}
+    except ProgramError as error:
+        raise _fail(str(error)) from None
+    if program_id not in programs:
+        raise _fail(f"no program {program_id!r}; known: {', '.join(sorted(programs))}")
+    return programs[program_id]
 
 
 def _where_it_runs(program: Program) -> str:
@@ -319,28 +324,21 @@ def roster_import(
     from core.content import plural
     from core.matching import RosterError, load_roster
     from core.onboarding.roster_import import import_roster, target_problem
-    from core.programs.program import ProgramError, load_programs
     from storage.migrate import upgrade
     from storage.store import SqlStore
 
-    settings = _settings()
     problem = target_problem(platform, workspace)
     if problem:
         raise _fail(problem)
-    try:
-        programs = {p.id: p for p in load_programs(settings.programs)}
-    except ProgramError as error:
-        raise _fail(str(error)) from None
-    if program not in programs:
-        raise _fail(f"no program {program!r}; known: {', '.join(sorted(programs))}")
-    if not programs[program].applies_in(platform, workspace):
+    chosen = _program(program)
+    if not chosen.applies_in(platform, workspace):
         raise _fail(
             f"program {program!r} does not run in {platform} workspace {workspace!r} "
-            f"(its platforms: {_where_it_runs(programs[program])}); pick --platform and "
+            f"(its platforms: {_where_it_runs(chosen)}); pick --platform and "
             "--workspace where it does, or change its `platforms` key"
         )
     try:
-        parsed = load_roster(roster, programs[program])
+        parsed = load_roster(roster, chosen)
     except RosterError as error:
         raise _fail(str(error)) from None
 
@@ -348,7 +346,7 @@ def roster_import(
         await upgrade(engine)
         return await import_roster(
             SqlStore(engine),
-            programs[program],
+            chosen,
             parsed,
             platform=platform,
             workspace=workspace,
@@ -382,17 +380,10 @@ def export_command(
     from core.content import plural
     from core.coordinator.export import export_from
     from core.identity import PlatformUser
-    from core.programs.program import ProgramError, load_programs
     from storage.migrate import upgrade
     from storage.store import SqlStore
 
-    settings = _settings()
-    try:
-        programs = {p.id: p for p in load_programs(settings.programs)}
-    except ProgramError as error:
-        raise _fail(str(error)) from None
-    if program not in programs:
-        raise _fail(f"no program {program!r}; known: {', '.join(sorted(programs))}")
+    chosen = _program(program)
     if out.is_dir():
         raise _fail(f"{out} is a folder; give the path of the zip file to write")
     if not out.parent.is_dir():
@@ -403,7 +394,7 @@ def export_command(
         await upgrade(engine)
         return await export_from(
             SqlStore(engine),
-            programs[program],
+            chosen,
             platform=platform,
             workspace=workspace,
             anonymised=anonymised,
