@@ -1,0 +1,427 @@
+"""The Discord adapter: discord.py's gateway client, the `/mentor` commands, and every
+interaction turned into a core event.
+
+Every interaction is acknowledged before any work (a deferral, a modal, or an edit of the clicked
+message), so Discord's 3-second deadline holds whatever the database or a matching round is
+doing; the answer follows as an ephemeral follow-up or an edit of the deferred response.
+Buttons and selects are never registered as discord.py views: they are handled by `custom_id`
+(`adapters.discord.ids`), which names the prompt from core's prompt registry, so a click on a
+message sent before a restart still answers its prompt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from adapters.discord import commands, ids, parse, ui
+from adapters.discord.port import DiscordPort
+from core.adapter import AdapterConfigError, AdapterServices
+from core.content import Content, Form, Reply, Text
+from core.events import CommandInvoked, Event, FormSubmitted, MessageSeen, TextReceived
+from core.identity import Conversation, ConversationKind, PlatformUser
+from core.verbs import ADMIN, COORDINATOR_VERBS, PARTICIPANT_VERBS
+
+log = logging.getLogger(__name__)
+
+FORM_TTL = 3600.0
+READY_TIMEOUT = 60.0
+EXPIRED = (
+    "This form has expired — your answers so far are saved. "
+    "Send `{command} join` (or `{command} profile`) to carry on."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordConfig:
+    """The Discord settings the adapter needs (built from `bot.settings.Settings`)."""
+
+    token: str | None = None
+    guild_ids: tuple[int, ...] = ()
+    api_base_url: str | None = None  # e.g. http://127.0.0.1:8080/api/v10 (tests)
+    gateway_url: str | None = None  # e.g. ws://127.0.0.1:8080/gateway (tests)
+    command: str = "/mentor"
+    guild_ready_timeout: float = 2.0
+
+
+@dataclass(slots=True)
+class PendingForm:
+    state: ui.FormState
+    expires: float
+
+
+@dataclass(slots=True)
+class DiscordAdapter:
+    """The Discord platform: a gateway client for interactions and messages, and the port."""
+
+    config: DiscordConfig
+    port: DiscordPort = field(init=False)
+    client: discord.Client = field(init=False)
+    _services: AdapterServices | None = field(init=False, default=None)
+    _runner: asyncio.Task[None] | None = field(init=False, default=None)
+    _raw: dict[int, dict[str, Any]] = field(init=False, default_factory=dict)
+    _forms: dict[str, PendingForm] = field(init=False, default_factory=dict)
+    _homes: dict[str, str] = field(init=False, default_factory=dict)  # user → last guild
+    _spaces: set[str] = field(init=False, default_factory=set)
+    _tasks: set[asyncio.Task[Any]] = field(init=False, default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.client = self._new_client()
+        self.port = DiscordPort(self.client, self.config.token or "", command=self.config.command)
+
+    def _new_client(self) -> discord.Client:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_messages = True  # activity in match spaces: author and time, no content
+        intents.dm_messages = True
+        return discord.Client(intents=intents, guild_ready_timeout=self.config.guild_ready_timeout)
+
+    @property
+    def platform(self) -> str:
+        return parse.PLATFORM
+
+    @property
+    def singleton(self) -> bool:
+        return True  # one gateway session per bot token
+
+    @property
+    def services(self) -> AdapterServices:
+        if self._services is None:
+            raise RuntimeError("the Discord adapter is not started (no services yet)")
+        return self._services
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def point(self) -> None:
+        """Aim discord.py at the configured endpoints (process-wide, as discord.py keeps them)."""
+        if self.config.api_base_url:
+            Route.BASE = self.config.api_base_url.rstrip("/")
+        if self.config.gateway_url:
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.config.gateway_url)
+
+    async def start(self, services: AdapterServices) -> None:
+        """Log in, sync `/mentor`, connect the gateway; return once READY."""
+        if not self.config.token:
+            raise AdapterConfigError("Discord needs DISCORD_TOKEN (Developer Portal → Bot → Token)")
+        self._services = services
+        self.point()
+        if self.client.is_closed():
+            self.client = self._new_client()
+            self.port.client = self.client
+        self._hook(self.client)
+        try:
+            await self.port.http()
+        except discord.LoginFailure:
+            await self.client.close()
+            raise AdapterConfigError("Discord refused DISCORD_TOKEN (401)") from None
+        try:
+            await self.sync_commands()
+            self._runner = asyncio.create_task(self.client.connect(reconnect=True))
+            ready = asyncio.create_task(self.client.wait_until_ready())
+            done, _ = await asyncio.wait(
+                {ready, self._runner}, timeout=READY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+            )
+            if ready not in done:
+                ready.cancel()
+                if self._runner in done:
+                    self._runner.result()  # the gateway's own error
+                raise TimeoutError("the Discord gateway sent no READY in time")
+        except BaseException:
+            await self.close()
+            raise
+        for guild in self.client.guilds:
+            await self._load_spaces(str(guild.id))
+        log.info("discord: connected to %d guild(s)", len(self.client.guilds))
+
+    async def sync_commands(self) -> None:
+        """Put `/mentor` on the configured guilds (at once), or globally (within an hour)."""
+        http = await self.port.http()
+        app = self.client.application_id
+        definition = commands.definition(
+            self.config.command,
+            (*PARTICIPANT_VERBS, ADMIN),
+            COORDINATOR_VERBS,
+            "Mentoring: join, see your matches, check in",
+        )
+        if self.config.guild_ids:
+            for guild in self.config.guild_ids:
+                await http.bulk_upsert_guild_commands(app, guild, [definition])
+        else:
+            await http.bulk_upsert_global_commands(app, [definition])
+
+    def _hook(self, client: discord.Client) -> None:
+        """Keep each interaction's and message's raw payload for the pure parsers."""
+        parsers = client._connection.parsers  # noqa: SLF001 — discord.py keeps no raw payload
+        on_interaction, on_message = parsers["INTERACTION_CREATE"], parsers["MESSAGE_CREATE"]
+
+        def interaction(data: dict[str, Any]) -> None:
+            self._raw[int(data["id"])] = data
+            on_interaction(data)
+
+        def message(data: dict[str, Any]) -> None:
+            self._spawn(self._on_message(data))
+            on_message(data)
+
+        parsers["INTERACTION_CREATE"] = interaction
+        parsers["MESSAGE_CREATE"] = message
+        client.event(self.on_interaction)
+
+    async def _load_spaces(self, guild: str) -> None:
+        for space in await self.services.spaces(parse.PLATFORM, guild):
+            self._spaces.add(space.space.space_id)
+
+    async def idle(self, limit: float = 30.0) -> None:
+        """Wait until the work started by earlier events is done (tests, shutdown)."""
+        deadline = time.monotonic() + limit
+        await asyncio.sleep(0)
+        while self._tasks and time.monotonic() < deadline:
+            await asyncio.wait(set(self._tasks), timeout=0.5)
+
+    async def close(self) -> None:
+        await self.idle(limit=10.0)
+        with contextlib.suppress(Exception):
+            await self.client.close()
+        if self._runner is not None:
+            self._runner.cancel()
+            with contextlib.suppress(BaseException):
+                await self._runner
+            self._runner = None
+
+    def _spawn(self, work: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _track(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _guild(self, raw: dict[str, Any], user_id: str) -> str:
+        """The interaction's guild; in a DM the guild the person was last seen in."""
+        guild = raw.get("guild_id")
+        if guild:
+            self._homes[user_id] = str(guild)
+            return str(guild)
+        home = self._homes.get(user_id)
+        if home:
+            return home
+        if self.config.guild_ids:
+            return str(self.config.guild_ids[0])
+        return str(self.client.guilds[0].id) if self.client.guilds else ""
+
+    # --- inbound ------------------------------------------------------------------------------
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        raw = self._raw.pop(interaction.id, None)
+        if raw is None:
+            return
+        self._track()
+        user_id = str(parse.author_of(raw).get("id") or "")
+        guild = self._guild(raw, user_id)
+        if raw.get("member"):
+            self.port.remember_member(guild, raw["member"])
+        try:
+            if raw["type"] == parse.APPLICATION_COMMAND:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+                await self._command(interaction, parse.command_event(raw, guild))
+            elif raw["type"] == parse.MESSAGE_COMPONENT:
+                await self._component(interaction, raw, guild)
+            elif raw["type"] == parse.MODAL_SUBMIT:
+                await self._modal(interaction, raw, guild)
+        except discord.HTTPException as error:
+            log.warning("discord: an interaction failed: %s (%s)", error.status, error.code)
+
+    async def _command(self, interaction: discord.Interaction, event: CommandInvoked) -> None:
+        reply = await self.services.handle(event)
+        await self._reply(interaction, reply)
+
+    async def _component(
+        self, interaction: discord.Interaction, raw: dict[str, Any], guild: str
+    ) -> None:
+        data = raw.get("data") or {}
+        parsed = ids.parse(str(data.get("custom_id") or ""))
+        if parsed.command is not None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            user = parse.user_of(raw, guild)
+            verb, *args = parsed.command.split() or ["help"]
+            event = CommandInvoked(user, Conversation.dm(user), verb, tuple(args))
+            await self._command(interaction, event)
+            return
+        if parsed.form_key:
+            await self._form_component(interaction, raw, guild, parsed)
+            return
+        click = parse.click_event(raw, guild)
+        if click is None:
+            await interaction.response.defer()
+            return
+        where = click.event.where
+        message = raw.get("message") or {}
+        if where.kind is ConversationKind.DM:
+            # the answer replaces the buttons at once: the prompt can't be answered twice
+            text = ui.answered(str(message.get("content") or ""), click.labels)
+            await interaction.response.edit_message(content=text, view=None)
+        else:  # a space's prompt stays for the other members; the clicker hears privately
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        reply = await self.services.handle(click.event)
+        await self._reply(interaction, reply)
+
+    # --- forms --------------------------------------------------------------------------------
+
+    def _add_form(self, form: Form) -> tuple[str, ui.FormState]:
+        now = time.monotonic()
+        self._forms = {k: v for k, v in self._forms.items() if v.expires > now}
+        key = secrets.token_urlsafe(9)
+        state = ui.FormState(form)
+        self._forms[key] = PendingForm(state, now + FORM_TTL)
+        return key, state
+
+    def _form(self, key: str) -> ui.FormState | None:
+        found = self._forms.get(key)
+        return found.state if found and found.expires > time.monotonic() else None
+
+    async def _form_component(
+        self, interaction: discord.Interaction, raw: dict[str, Any], guild: str, parsed: ids.Parsed
+    ) -> None:
+        state = self._form(parsed.form_key)
+        if state is None:
+            await interaction.response.send_message(
+                EXPIRED.format(command=self.config.command), ephemeral=True
+            )
+            return
+        if parsed.action.startswith("f:"):  # a select of the step: kept until Next
+            item = next((f for f in state.form.fields if f.id == parsed.action[2:]), None)
+            values = [str(v) for v in (raw.get("data") or {}).get("values") or ()]
+            await interaction.response.defer()
+            if item is not None:
+                multi = item.kind.value == "multi_choice"
+                state.values[item.id] = values if multi else (values[0] if values else None)
+            return
+        if state.inputs:
+            await interaction.response.send_modal(ui.form_modal(state, parsed.form_key))
+            return
+        await interaction.response.defer()
+        await self._submit(interaction, raw, guild, parsed.form_key, state)
+
+    async def _modal(
+        self, interaction: discord.Interaction, raw: dict[str, Any], guild: str
+    ) -> None:
+        data = raw.get("data") or {}
+        parsed = ids.parse(str(data.get("custom_id") or ""))
+        state = self._form(parsed.form_key) if parsed.form_key else None
+        if state is None:
+            await interaction.response.send_message(
+                EXPIRED.format(command=self.config.command), ephemeral=True
+            )
+            return
+        await interaction.response.defer()
+        state.values.update(ui.modal_values(data.get("components") or []))
+        await self._submit(interaction, raw, guild, parsed.form_key, state)
+
+    async def _submit(
+        self,
+        interaction: discord.Interaction,
+        raw: dict[str, Any],
+        guild: str,
+        key: str,
+        state: ui.FormState,
+    ) -> None:
+        """A step's answers to core; the step's message then shows what comes next."""
+        user = parse.user_of(raw, guild)
+        event = FormSubmitted(user, Conversation.dm(user), state.form.id, state.merged())
+        reply = await self.services.handle(event)
+        mine = {f.id for f in state.form.fields}
+        errors = {k: v for k, v in reply.form_errors.items() if k in mine}
+        if errors:
+            state.errors = errors
+            made = ui.form_message(state, key)
+            await interaction.edit_original_response(
+                content=made.content, view=made.view, allowed_mentions=made.allowed_mentions
+            )
+            return
+        self._forms.pop(key, None)
+        others = [Text(f"⚠️ {m}") for k, m in reply.form_errors.items() if k not in mine]
+        reply.messages[:0] = others
+        await self._reply(interaction, reply, edit=True)
+
+    # --- showing replies ----------------------------------------------------------------------
+
+    def _rendered(self, contents: Sequence[Content]) -> list[ui.Message]:
+        made: list[ui.Message] = []
+        texts: list[Content] = []
+        for content in contents:
+            if isinstance(content, Form):
+                made.extend(ui.messages(texts))
+                texts = []
+                key, state = self._add_form(content)
+                made.append(ui.form_message(state, key))
+            else:
+                texts.append(content)
+        made.extend(ui.messages(texts))
+        return made
+
+    async def _reply(
+        self, interaction: discord.Interaction, reply: Reply, *, edit: bool = False
+    ) -> None:
+        """Core's reply to the person who acted, ephemeral: the deferred response first (or the
+        step message it replaces), then follow-ups. Replies never go to a shared channel."""
+        made = self._rendered(reply.messages) or [ui.Message("✓ Done.")]
+        first, *rest = made
+        if edit or interaction.response.type in (
+            discord.InteractionResponseType.deferred_channel_message,
+        ):
+            kwargs: dict[str, Any] = {"content": first.content or None, "view": first.view}
+            if first.file is not None:
+                kwargs["attachments"] = [first.discord_file()]
+            await interaction.edit_original_response(
+                **kwargs, allowed_mentions=first.allowed_mentions
+            )
+        else:
+            rest = made
+        for message in rest:
+            kwargs = {"view": message.view} if message.view is not None else {}
+            file = message.discord_file()
+            if file is not None:
+                kwargs["file"] = file
+            await interaction.followup.send(
+                message.content or discord.utils.MISSING,
+                ephemeral=True,
+                allowed_mentions=message.allowed_mentions,
+                **kwargs,
+            )
+
+    async def _on_message(self, data: dict[str, Any]) -> None:
+        author = str((data.get("author") or {}).get("id") or "")
+        guild = self._guild(data, author)
+        bot = str(self.client.user.id) if self.client.user else None
+        spaces = frozenset(self._spaces | set(self.port.spaces()))
+        event = parse.message_event(data, guild, bot, spaces)
+        if event is None:
+            return
+        reply = await self.services.handle(event)
+        if isinstance(event, TextReceived) and reply.messages:
+            for content in reply.messages:
+                await self.port.send(Conversation.dm(event.user), content)
+        elif isinstance(event, MessageSeen):
+            return
+
+
+def command_line(event: Event) -> str:
+    if isinstance(event, CommandInvoked):
+        return " ".join((event.verb, *event.args))
+    return "join"
+
+
+__all__ = ["DiscordAdapter", "DiscordConfig", "PlatformUser", "Callable", "command_line"]
