@@ -355,14 +355,15 @@ class FakeDiscord:
         self.channels[made.id] = made
         return made
 
-    async def post_message(self, user_id: str, channel: str) -> None:
-        """A person writes in a channel (MESSAGE_CREATE); the fake keeps no text."""
+    async def post_message(self, user_id: str, channel: str, text: str = "") -> None:
+        """A person writes in a channel or DM (MESSAGE_CREATE). Without the message-content
+        intent Discord sends guild messages without their text; DMs keep it."""
         where = self.channels[channel]
         data = {
             "id": self.snowflake(),
             "channel_id": channel,
             "author": user(user_id),
-            "content": "",
+            "content": "" if where.guild_id else text,
             "type": 0,
             "timestamp": "2026-01-01T00:00:00+00:00",
             "edited_timestamp": None,
