@@ -16,7 +16,7 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,8 +29,8 @@ from adapters.discord import commands, ids, parse, ui
 from adapters.discord.port import DiscordPort
 from core.adapter import AdapterConfigError, AdapterServices
 from core.content import Content, Form, Reply, Text
-from core.events import CommandInvoked, Event, FormSubmitted, MessageSeen, TextReceived
-from core.identity import Conversation, ConversationKind, PlatformUser
+from core.events import CommandInvoked, FormSubmitted, TextReceived
+from core.identity import Conversation, ConversationKind
 from core.verbs import ADMIN, COORDINATOR_VERBS, PARTICIPANT_VERBS
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ class DiscordAdapter:
 
     def _hook(self, client: discord.Client) -> None:
         """Keep each interaction's and message's raw payload for the pure parsers."""
-        parsers = client._connection.parsers  # noqa: SLF001 — discord.py keeps no raw payload
+        parsers = client._connection.parsers  # discord.py keeps no raw payload
         on_interaction, on_message = parsers["INTERACTION_CREATE"], parsers["MESSAGE_CREATE"]
 
         def interaction(data: dict[str, Any]) -> None:
@@ -411,17 +411,6 @@ class DiscordAdapter:
         if event is None:
             return
         reply = await self.services.handle(event)
-        if isinstance(event, TextReceived) and reply.messages:
+        if isinstance(event, TextReceived):  # a DM: answered in the DM
             for content in reply.messages:
                 await self.port.send(Conversation.dm(event.user), content)
-        elif isinstance(event, MessageSeen):
-            return
-
-
-def command_line(event: Event) -> str:
-    if isinstance(event, CommandInvoked):
-        return " ".join((event.verb, *event.args))
-    return "join"
-
-
-__all__ = ["DiscordAdapter", "DiscordConfig", "PlatformUser", "Callable", "command_line"]

@@ -8,6 +8,7 @@ how a button keeps working after a restart.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -61,8 +62,6 @@ class Message:
     def discord_file(self) -> discord.File | None:
         if self.file is None:
             return None
-        import io
-
         return discord.File(io.BytesIO(self.file.data), filename=self.file.name)
 
 
@@ -145,11 +144,11 @@ def messages(contents: Iterable[Content]) -> list[Message]:
         made = message(content)
         last = out[-1] if out else None
         joinable = last is not None and last.view is None and last.file is None
-        if isinstance(content, Text) and joinable and last is not None:
-            if len(last.content) + 2 + len(made.content) <= CONTENT:
-                last.content = f"{last.content}\n\n{made.content}"
-                last.mentions = tuple(dict.fromkeys((*last.mentions, *made.mentions)))
-                continue
+        fits = last is not None and len(last.content) + 2 + len(made.content) <= CONTENT
+        if isinstance(content, Text) and joinable and fits and last is not None:
+            last.content = f"{last.content}\n\n{made.content}"
+            last.mentions = tuple(dict.fromkeys((*last.mentions, *made.mentions)))
+            continue
         out.append(made)
     return out
 

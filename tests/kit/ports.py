@@ -126,7 +126,10 @@ def discord_shown(fake: FakeDiscord, where: Conversation) -> list[str]:
         found = [s for s in fake.shown if s.owner == where.id and s.kind == "message"]
     else:
         found = fake.seen_in(where.id)
-    return [f"{s.data.get('content') or ''}\n{json.dumps(s.data.get('components') or [])}" for s in found]
+    return [
+        f"{s.data.get('content') or ''}\n{json.dumps(s.data.get('components') or [])}"
+        for s in found
+    ]
 
 
 @asynccontextmanager

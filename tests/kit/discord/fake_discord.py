@@ -25,7 +25,7 @@ APP_ID = "900000000000000001"
 BOT_ID = APP_ID
 GUILD = "800000000000000001"
 SPACE_CHANNEL = "810000000000000001"
-TOKEN = "fake-discord-token"  # noqa: S105 — a test value, not a secret
+TOKEN = "fake-discord-token"  # a test value, not a secret
 USERS = {
     "700000000000000001": "Ana",
     "700000000000000002": "Ben",
@@ -106,7 +106,8 @@ class Shown:
 
 
 def user(user_id: str) -> dict[str, Any]:
-    name = USERS.get(user_id, "mentorbot" if user_id == BOT_ID else user_id)
+    """Ana, Ben and Cora by name; any other id is a member named after it (`person-123`)."""
+    name = USERS.get(user_id, "mentorbot" if user_id == BOT_ID else f"person-{user_id[-4:]}")
     return {
         "id": user_id,
         "username": name.lower(),
@@ -404,7 +405,9 @@ class FakeDiscord:
             return self._error(refused.status, refused.code, refused.message, **refused.extra)
         if result is None:
             return web.Response(status=204)
-        return web.Response(status=200, body=json.dumps(result).encode(), headers={"Content-Type": JSON})
+        return web.Response(
+            status=200, body=json.dumps(result).encode(), headers={"Content-Type": JSON}
+        )
 
     def _error(self, status: int, code: int, message: str, **extra: Any) -> web.Response:
         self.errors.append((code, message))
@@ -508,7 +511,7 @@ class FakeDiscord:
                 ]
                 return {"threads": threads, "members": []}
             case ("GET", ["guilds", guild, "members", member]):
-                if member not in USERS:
+                if not member.isdigit() or member == BOT_ID:
                     raise Refused(404, 10007, "Unknown Member")
                 found = self.member(member)
                 found.pop("permissions")

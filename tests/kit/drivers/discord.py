@@ -9,7 +9,6 @@ person and each channel sees.
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -36,7 +35,9 @@ def command_data(line: str) -> dict[str, Any]:
     data: dict[str, Any] = {"id": "1", "name": DEFINITION["name"], "type": 1, "options": []}
     options = data["options"]
     while words:
-        sub = next((o for o in node["options"] if o["type"] in (1, 2) and o["name"] == words[0]), None)
+        sub = next(
+            (o for o in node["options"] if o["type"] in (1, 2) and o["name"] == words[0]), None
+        )
         if sub is None:
             break
         words = words[1:]
@@ -72,9 +73,18 @@ class DiscordDriver:
     platform = "discord"
     lacks: frozenset[str] = frozenset()
 
-    def __init__(self, database_url: str, program: Program, clock: ManualClock) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        program: Program,
+        clock: ManualClock,
+        *,
+        fake: FakeDiscord | None = None,
+        **settings: str,
+    ) -> None:
         self.database_url, self.program, self.clock = database_url, program, clock
-        self.fake = FakeDiscord()
+        self.fake = fake or FakeDiscord()
+        self.settings = settings
         self.adapter: DiscordAdapter | None = None
         self.wired: App | None = None
         self._seen = 0
@@ -86,7 +96,7 @@ class DiscordDriver:
             TOKEN, (int(GUILD),), self.fake.base_url, self.fake.gateway_url, COMMAND, 0.1
         )
         self.adapter = DiscordAdapter(config)
-        self.wired = await wire(self.database_url, self.adapter, self.clock)
+        self.wired = await wire(self.database_url, self.adapter, self.clock, **self.settings)
         return self
 
     async def _stop(self) -> None:
@@ -125,14 +135,18 @@ class DiscordDriver:
         self._new(who, in_space)
         if line.startswith(COMMAND + " ") or line == COMMAND:
             data = command_data(line[len(COMMAND) :].strip())
-            await self.fake.interact(IDS[who], COMMAND_TYPE, data, channel=in_space or SPACE_CHANNEL)
+            await self.fake.interact(
+                IDS[who], COMMAND_TYPE, data, channel=in_space or SPACE_CHANNEL
+            )
         else:
             channel = in_space or self.fake.dm_of(IDS[who]).id
             await self.fake.post_message(IDS[who], channel, line)
         await self.settle()
         return self._new(who, in_space)
 
-    def _component(self, who: str, label: str, in_space: str | None) -> tuple[Shown, dict[str, Any], str | None]:
+    def _component(
+        self, who: str, label: str, in_space: str | None
+    ) -> tuple[Shown, dict[str, Any], str | None]:
         uid = IDS[who]
         for shown in reversed(self.fake.shown):
             visible = shown.channel == in_space if in_space else shown.owner == uid
@@ -203,19 +217,26 @@ class DiscordDriver:
                         field = custom.rsplit("¦f:", 1)[1]
                         asked.add(field)
                         value = pick(field)
-                        values = [] if value is None else value if isinstance(value, list) else [value]
+                        values = (
+                            [] if value is None else value if isinstance(value, list) else [value]
+                        )
                         await self.fake.interact(
-                            uid, COMPONENT,
+                            uid,
+                            COMPONENT,
                             {"custom_id": custom, "component_type": 3, "values": values},
-                            channel=channel, message=step.data,
+                            channel=channel,
+                            message=step.data,
                         )
                     elif custom.endswith("¦next"):
                         button = item
             await self.settle()
             before = len(self.fake.shown)
             await self.fake.interact(
-                uid, COMPONENT, {"custom_id": button["custom_id"], "component_type": 2},
-                channel=channel, message=step.data,
+                uid,
+                COMPONENT,
+                {"custom_id": button["custom_id"], "component_type": 2},
+                channel=channel,
+                message=step.data,
             )
             await self.settle()
             modal = next((s for s in self.fake.shown[before:] if s.kind == "modal"), None)
@@ -225,10 +246,24 @@ class DiscordDriver:
                     for item in row.get("components") or []:
                         asked.add(item["custom_id"])
                         value = pick(item["custom_id"])
-                        rows.append({"type": 1, "components": [{"type": 4, "custom_id": item["custom_id"], "value": "" if value is None else str(value)}]})
+                        rows.append(
+                            {
+                                "type": 1,
+                                "components": [
+                                    {
+                                        "type": 4,
+                                        "custom_id": item["custom_id"],
+                                        "value": "" if value is None else str(value),
+                                    }
+                                ],
+                            }
+                        )
                 await self.fake.interact(
-                    uid, MODAL, {"custom_id": modal.data["custom_id"], "components": rows},
-                    channel=channel, message=step.data,
+                    uid,
+                    MODAL,
+                    {"custom_id": modal.data["custom_id"], "components": rows},
+                    channel=channel,
+                    message=step.data,
                 )
                 await self.settle()
             content = str(step.data.get("content") or "")
@@ -259,6 +294,3 @@ class DiscordDriver:
             if wanted <= members:
                 return Space(channel.id, frozenset(NAMES.get(m, m) for m in members))
         return None
-
-
-__all__ = ["DiscordDriver", "json"]

@@ -26,9 +26,10 @@ def settings_for(database_url: str, **more: str) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-async def wire(database_url: str, adapter: Adapter, clock: Clock) -> App:
-    """Build the bot around `adapter` and start it with the services the runtime would give."""
-    app = await build(settings_for(database_url), clock=clock, adapters=[adapter])
+async def wire(database_url: str, adapter: Adapter, clock: Clock, **more: str) -> App:
+    """Build the bot around `adapter` and start it with the services the runtime would give
+    (`more`: further settings by their environment names, e.g. `MENTORBOT_PROGRAMS`)."""
+    app = await build(settings_for(database_url, **more), clock=clock, adapters=[adapter])
     try:
         await adapter.start(app.services(adapter))
     except BaseException:

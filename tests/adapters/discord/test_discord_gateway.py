@@ -1,0 +1,112 @@
+"""The Discord adapter end to end: discord.py's real gateway and HTTP code against the
+loopback fake Discord (`tests/kit/discord`), the bot built by the composition root."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core.domain import MatchStatus
+from tests.kit.drivers.discord import IDS, DiscordDriver
+from tests.kit.scenario import CHECKIN_EVERY, MENTEE, MENTOR
+
+LATE, TWICE = 10062, 40060
+
+
+async def matched(driver: DiscordDriver) -> str:
+    await driver.join("ana", "mentee", MENTEE)
+    await driver.join("ben", "mentor", MENTOR)
+    await driver.say("cora", "/mentor admin match commit")
+    space = driver.space_of("ana", "ben")
+    assert space is not None
+    return space.id
+
+
+def acks_refused(driver: DiscordDriver) -> list[tuple[int, str]]:
+    return [(code, text) for code, text in driver.fake.errors if code in (LATE, TWICE)]
+
+
+async def test_matches_get_private_threads_in_the_bound_channel(driver: DiscordDriver) -> None:
+    space = await matched(driver)
+    thread = driver.fake.channels[space]
+    assert thread.type == 12 and thread.parent_id  # a private thread, not a channel
+    assert driver.fake.space_members(thread) == {IDS["ana"], IDS["ben"]}
+    intro = "\n".join(driver.messages_in(space))
+    assert "Welcome" in intro, intro
+    assert not acks_refused(driver), "every interaction was acknowledged once, in time"
+
+
+async def test_a_button_from_before_a_reconnect_and_a_restart_still_works(
+    driver: DiscordDriver,
+) -> None:
+    space = await matched(driver)
+    await driver.advance(CHECKIN_EVERY + timedelta(hours=1))
+    assert any("Check-in time" in m for m in driver.messages_in(space))
+    await driver.fake.reconnect()  # gateway opcode 7: discord.py RESUMEs the session
+    assert driver.fake.resumes == 1
+    await driver.restart()  # a new process: new client, new session, nothing in memory
+    assert driver.fake.sessions == 2
+    answered = await driver.click("ana", "Yes", in_space=space)
+    assert answered.strip(), "the person hears their answer was taken"
+    stats = await driver.say("cora", "/mentor admin stats")
+    assert "met at 1 of 1 check-in;" in stats, stats
+    assert not acks_refused(driver)
+
+
+async def test_closed_dms_fall_back_to_the_match_space(driver: DiscordDriver) -> None:
+    space = await matched(driver)
+    await driver.say("ana", "/mentor goals add Run my first team retro")
+    driver.fake.closed_dms.add(IDS["ana"])  # Ana turns off DMs from server members
+    await driver.advance(CHECKIN_EVERY + timedelta(hours=1))
+    assert (50007, "Cannot send messages to this user") in driver.fake.errors
+    in_space = "\n".join(driver.messages_in(space))
+    assert "couldn't reach you by direct message" in in_space, in_space
+    assert f"<@{IDS['ana']}>" in in_space or "Ana" in in_space
+    assert "Run my first team retro" in in_space  # the goal question reached her there
+    told = "\n".join(driver.messages_to("cora"))
+    assert "I can't DM" in told and "Ana" in told, told
+
+
+async def test_a_commit_of_30_matches_under_rate_limits_opens_30_threads_once(
+    driver: DiscordDriver,
+) -> None:
+    from tests.adapters.discord.roster import enrol_pairs
+
+    people = await enrol_pairs(driver, 30)
+    driver.fake.thread_limit, driver.fake.thread_window = 5, 0.5  # 5 threads per half second
+    committed = await driver.say("cora", "/mentor admin match commit")
+    assert "30" in committed, committed
+    threads = [c for c in driver.fake.channels.values() if c.type == 12]
+    assert len(threads) == 30, f"{len(threads)} threads"
+    assert len({t.name for t in threads}) == 30, "no thread made twice"
+    assert driver.fake.rate_limited > 0, "the fake's rate limit was hit and waited out"
+    for thread in threads:
+        members = driver.fake.space_members(thread)
+        assert len(members) == 2 and members <= people, members
+    assert sorted(len(driver.messages_in(t.id)) for t in threads)[0] >= 1, "every intro posted"
+    assert not acks_refused(driver)
+
+
+async def test_ending_a_match_archives_and_locks_its_thread(driver: DiscordDriver) -> None:
+    space = await matched(driver)
+    assert driver.wired is not None
+    async with driver.wired.store.transaction() as uow:
+        state = (await uow.programs.all())[0]
+        (match,) = await uow.matches.list(state.id, (MatchStatus.ACTIVE,))
+    said = await driver.say("cora", f"/mentor admin end-match {match.id}")
+    assert said.strip()
+    thread = driver.fake.channels[space]
+    assert thread.archived and thread.locked, said
+
+
+async def test_mentions_typed_by_people_never_ping(driver: DiscordDriver) -> None:
+    await driver.join("ana", "mentee", MENTEE)
+    await driver.say("cora", "/mentor admin broadcast Hello @everyone and <@&1234> @here")
+    sent = [s for s in driver.fake.seen_by(IDS["ana"]) if "Hello" in str(s.data.get("content"))]
+    assert sent, "the broadcast reached Ana"
+    for shown in sent:
+        content = str(shown.data["content"])
+        assert "@everyone" not in content.replace("@\u200beveryone", "")
+        assert "<@&1234>" not in content
+        mentions = shown.data.get("allowed_mentions") or {}
+        assert mentions.get("parse") == [], mentions  # nothing pings but named users
+        assert not mentions.get("roles")
