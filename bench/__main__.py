@@ -10,9 +10,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import matching, reminders, roster_import, slack_ack
+from bench import discord_ack, matching, reminders, roster_import, slack_ack
 
 SUITES = {
+    "discord_ack": discord_ack,
     "matching": matching,
     "reminders": reminders,
     "roster_import": roster_import,

@@ -91,6 +91,7 @@ class Interaction:
     created: float
     payload: dict[str, Any]
     acked: bool = False
+    acked_at: float | None = None  # time.monotonic() of the first acknowledgement
     original: dict[str, Any] | None = None  # the message shown as the response
 
 
@@ -632,7 +633,7 @@ class FakeDiscord:
         if found.acked:
             raise Refused(400, 40060, "Interaction has already been acknowledged.")
         kind, data = int(body["type"]), body.get("data") or {}
-        found.acked = True
+        found.acked, found.acked_at = True, time.monotonic()
         result: dict[str, Any] = {
             "interaction": {"id": found.id, "type": found.payload["type"]},
         }
