@@ -243,6 +243,18 @@ class DiscordAdapter:
                 await self._modal(interaction, raw, guild)
         except discord.HTTPException as error:
             log.warning("discord: an interaction failed: %s (%s)", error.status, error.code)
+        except Exception:
+            log.exception("discord: handling an interaction failed")
+            await self._sorry(interaction)
+
+    async def _sorry(self, interaction: discord.Interaction) -> None:
+        """Tell the person something went wrong (best effort: the interaction may be gone)."""
+        text = "Sorry — something went wrong on my side. Please try again in a moment."
+        with contextlib.suppress(discord.HTTPException):
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
 
     async def _command(self, interaction: discord.Interaction, event: CommandInvoked) -> None:
         reply = await self.services.handle(event)
@@ -403,6 +415,12 @@ class DiscordAdapter:
             )
 
     async def _on_message(self, data: dict[str, Any]) -> None:
+        try:
+            await self._message(data)
+        except Exception:
+            log.exception("discord: handling a message failed")
+
+    async def _message(self, data: dict[str, Any]) -> None:
         author = str((data.get("author") or {}).get("id") or "")
         guild = self._guild(data, author)
         bot = str(self.client.user.id) if self.client.user else None

@@ -19,7 +19,8 @@ from adapters.slack.port import SlackPort
 from core.content import as_text
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
 from core.ports import ChatPort
-from tests.kit.discord import GUILD, TOKEN, FakeDiscord
+from tests.kit.discord import BOT_ID, GUILD, TOKEN, FakeDiscord
+from tests.kit.discord import USERS as DISCORD_USERS
 from tests.kit.fake_port import FakeChat
 from tests.kit.slack import BOT_TOKEN, BOT_USER, TEAM, USERS, FakeSlack
 
@@ -133,13 +134,13 @@ def discord_shown(fake: FakeDiscord, where: Conversation) -> list[str]:
 
 
 @asynccontextmanager
-async def discord_port() -> AsyncIterator[PortUnderTest]:
+async def discord_port(fake: FakeDiscord | None = None) -> AsyncIterator[PortUnderTest]:
     """The Discord port on discord.py's HTTP client, against the loopback fake (REST only)."""
-    fake = await FakeDiscord().start()
+    fake = await (fake or FakeDiscord()).start()
     adapter = DiscordAdapter(DiscordConfig(TOKEN, (int(GUILD),), fake.base_url, fake.gateway_url))
     adapter.point()
     port = adapter.port
-    ids = sorted(fake_users())
+    ids = sorted(DISCORD_USERS)  # Ana, Ben, Cora
     try:
         yield PortUnderTest(
             port,
@@ -154,23 +155,11 @@ async def discord_port() -> AsyncIterator[PortUnderTest]:
         await fake.close()
 
 
-def fake_users() -> list[str]:
-    from tests.kit.discord import USERS
-
-    return list(USERS)
-
-
 def fake_archived(fake: FakeDiscord, space_id: str) -> bool:
     """A thread archived and locked, or a channel its members can no longer write in."""
     channel = fake.channels[space_id]
     if channel.type == 12:
         return channel.archived and channel.locked
     members = [o for o in channel.overwrites.values() if int(o.get("type") or 0) == 1]
-    members = [o for o in members if str(o["id"]) != fake_bot()]
+    members = [o for o in members if str(o["id"]) != BOT_ID]
     return bool(members) and all(int(o.get("deny") or 0) & (1 << 11) for o in members)
-
-
-def fake_bot() -> str:
-    from tests.kit.discord import BOT_ID
-
-    return BOT_ID
