@@ -113,3 +113,22 @@ async def test_mentions_typed_by_people_never_ping(driver: DiscordDriver) -> Non
         mentions = shown.data.get("allowed_mentions") or {}
         assert mentions.get("parse") == [], mentions  # nothing pings but named users
         assert not mentions.get("roles")
+
+
+async def test_a_questionnaire_half_done_survives_a_restart(driver: DiscordDriver) -> None:
+    await driver.say("ana", "/mentor join mentee")
+    first = driver.step_shown("ana")
+    assert first is not None
+    assert "step 1 of" in str(first.data["content"])
+    await driver.answer_step("ana", first, MENTEE)
+    second = driver.step_shown("ana")
+    assert second is not None
+    assert "step 2 of" in str(second.data["content"])
+    await driver.restart()
+    said = await driver.click("ana", "Continue")  # the step's button, from before the restart
+    assert "expired" in said
+    assert "answers so far are saved" in said
+    joined = await driver.join("ana", "mentee", MENTEE)
+    assert "enrolled" in joined.done, joined.done
+    data = await driver.say("ana", "/mentor my-data")
+    assert "Lead a team within a year." in data  # a step-1 answer, kept through the restart

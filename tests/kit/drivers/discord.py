@@ -198,80 +198,72 @@ class DiscordDriver:
         await self.say(who, f"{COMMAND} join {role}")
         pending = dict(first_try or {})
         reason, again = "", False
-        uid = IDS[who]
-
-        def pick(field: str) -> Answer:
-            return pending.pop(field) if field in pending else answers.get(field)
-
         for _ in range(20):
             step = self._step(who)
             if step is None:
                 break
-            channel = self._channel_of(step, who)
-            asked = set()
-            button: dict[str, Any] = {}
-            for row in step.data.get("components") or []:
-                for item in row.get("components") or []:
-                    custom = str(item.get("custom_id"))
-                    if item.get("type") == 3:
-                        field = custom.rsplit("¦f:", 1)[1]
-                        asked.add(field)
-                        value = pick(field)
-                        values = (
-                            [] if value is None else value if isinstance(value, list) else [value]
-                        )
-                        await self.fake.interact(
-                            uid,
-                            COMPONENT,
-                            {"custom_id": custom, "component_type": 3, "values": values},
-                            channel=channel,
-                            message=step.data,
-                        )
-                    elif custom.endswith("¦next"):
-                        button = item
-            await self.settle()
-            before = len(self.fake.shown)
-            await self.fake.interact(
-                uid,
-                COMPONENT,
-                {"custom_id": button["custom_id"], "component_type": 2},
-                channel=channel,
-                message=step.data,
-            )
-            await self.settle()
-            modal = next((s for s in self.fake.shown[before:] if s.kind == "modal"), None)
-            if modal is not None:
-                rows = []
-                for row in modal.data.get("components") or []:
-                    for item in row.get("components") or []:
-                        asked.add(item["custom_id"])
-                        value = pick(item["custom_id"])
-                        rows.append(
-                            {
-                                "type": 1,
-                                "components": [
-                                    {
-                                        "type": 4,
-                                        "custom_id": item["custom_id"],
-                                        "value": "" if value is None else str(value),
-                                    }
-                                ],
-                            }
-                        )
-                await self.fake.interact(
-                    uid,
-                    MODAL,
-                    {"custom_id": modal.data["custom_id"], "components": rows},
-                    channel=channel,
-                    message=step.data,
-                )
-                await self.settle()
+            asked = await self.answer_step(who, step, answers, pending)
             content = str(step.data.get("content") or "")
             if "⚠️" in content and not reason:
                 reason = "\n".join(line for line in content.splitlines() if "⚠️" in line)
                 again = self._step(who) is step and bool(asked & set(first_try or {}))
         done = await self.click(who, "I accept")
         return Joined(reason.replace("\\", ""), again, done)
+
+    async def answer_step(
+        self, who: str, step: Shown, answers: Answers, pending: dict[str, Answer] | None = None
+    ) -> set[str]:
+        """Answer one step of the questionnaire as a person does: pick in each select, press
+        the step's button, fill in the modal it opens. `pending` answers go first (once)."""
+        uid, first = IDS[who], pending if pending is not None else {}
+
+        def pick(field: str) -> Answer:
+            return first.pop(field) if field in first else answers.get(field)
+
+        channel = self._channel_of(step, who)
+        asked: set[str] = set()
+        button: dict[str, Any] = {}
+        for row in step.data.get("components") or []:
+            for item in row.get("components") or []:
+                custom = str(item.get("custom_id"))
+                if item.get("type") == 3:
+                    field = custom.rsplit("¦f:", 1)[1]
+                    asked.add(field)
+                    value = pick(field)
+                    values = [] if value is None else value if isinstance(value, list) else [value]
+                    data = {"custom_id": custom, "component_type": 3, "values": values}
+                    await self.fake.interact(
+                        uid, COMPONENT, data, channel=channel, message=step.data
+                    )
+                elif custom.endswith("¦next"):
+                    button = item
+        await self.settle()
+        before = len(self.fake.shown)
+        data = {"custom_id": button["custom_id"], "component_type": 2}
+        await self.fake.interact(uid, COMPONENT, data, channel=channel, message=step.data)
+        await self.settle()
+        modal = next((s for s in self.fake.shown[before:] if s.kind == "modal"), None)
+        if modal is None:
+            return asked
+        rows = []
+        for row in modal.data.get("components") or []:
+            for item in row.get("components") or []:
+                asked.add(item["custom_id"])
+                value = pick(item["custom_id"])
+                typed = {
+                    "type": 4,
+                    "custom_id": item["custom_id"],
+                    "value": "" if value is None else str(value),
+                }
+                rows.append({"type": 1, "components": [typed]})
+        data = {"custom_id": modal.data["custom_id"], "components": rows}
+        await self.fake.interact(uid, MODAL, data, channel=channel, message=step.data)
+        await self.settle()
+        return asked
+
+    def step_shown(self, who: str) -> Shown | None:
+        """The newest questionnaire step shown to the person, if it is still open."""
+        return self._step(who)
 
     async def advance(self, delta: timedelta) -> None:
         assert self.wired is not None
