@@ -27,6 +27,7 @@ LABEL = 45  # a modal's title and an input's label
 BUTTON_LABEL = 80
 OPTION_LABEL = 100
 PLACEHOLDER = 150
+PLACEHOLDER_INPUT = 100  # a text input's placeholder
 PER_ROW = 5
 ROWS = 5
 OPTIONS = 25
@@ -202,8 +203,8 @@ def form_message(state: FormState, key: str) -> Message:
         lines.append(render(form.intro))
     for message_text in state.errors.values():
         lines.append(f"⚠️ {render(message_text)}")
-    for item in state.selects:
-        if item.hint:
+    for item in state.form.fields:  # hints longer than a placeholder are read here
+        if item.hint and (item.kind.has_options or len(item.hint) > PLACEHOLDER_INPUT):
             lines.append(f"**{escape(item.label)}** — {render(item.hint)}")
     if state.inputs:
         names = ", ".join(escape(f.label) for f in state.inputs)
@@ -258,7 +259,7 @@ def form_modal(state: FormState, key: str) -> discord.ui.Modal:
                 label=short_label(item.label, LABEL),
                 custom_id=item.id[: ids.MAX],
                 style=discord.TextStyle.paragraph if long else discord.TextStyle.short,
-                placeholder=clip(" ".join(hint.split()), 100) if hint else None,
+                placeholder=clip(" ".join(hint.split()), PLACEHOLDER_INPUT) if hint else None,
                 default=None if value is None else clip(str(value), INPUT),
                 required=item.required,
                 max_length=min(item.max_length or INPUT, INPUT),

@@ -118,9 +118,14 @@ class DiscordDriver:
     # --- acting ---------------------------------------------------------------------------
 
     async def settle(self) -> None:
+        """Wait until every interaction sent was acknowledged and the work it started is done."""
         assert self.adapter is not None
-        for _ in range(3):
-            await asyncio.sleep(0.05)
+        for _ in range(500):
+            if all(i.acked for i in self.fake.interactions.values()):
+                break
+            await asyncio.sleep(0.01)
+        for _ in range(3):  # a MESSAGE_CREATE has no ack: give the client a moment to read it
+            await asyncio.sleep(0.03)
             await self.adapter.idle()
 
     def _new(self, who: str, in_space: str | None) -> str:
