@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
+from adapters.discord.app import DiscordAdapter, DiscordConfig
+from bot.app import build
+from core.adapter import AdapterConfigError
 from core.content import Text
 from core.identity import Conversation, PlatformUser
 from core.ports import Unreachable
 from core.programs.bindings import DiscordBinding
 from tests.kit.discord import GUILD, SPACE_CHANNEL, FakeDiscord
+from tests.kit.drivers.wiring import settings_for
 from tests.kit.ports import PortUnderTest, discord_port
 
 STAFF = "820000000000000001"  # the fake's role with Manage Server, held by Cora
@@ -93,3 +98,18 @@ async def test_closed_dms_raise_unreachable(chat: PortUnderTest) -> None:
         await chat.port.send(Conversation.dm(ana), Text("hello"))
     assert raised.value.user == PlatformUser("discord", GUILD, ana.user_id)
     assert "50007" in raised.value.reason
+
+
+async def test_a_refused_token_is_a_configuration_error(tmp_path: Path) -> None:
+    fake = await FakeDiscord().start()
+    config = DiscordConfig("not-the-token", (int(GUILD),), fake.base_url, fake.gateway_url)
+    adapter = DiscordAdapter(config)
+    app = await build(settings_for(f"sqlite:///{tmp_path / 'bot.db'}"), adapters=[adapter])
+    try:
+        with pytest.raises(AdapterConfigError, match="DISCORD_TOKEN"):
+            await adapter.start(app.services(adapter))
+        assert fake.sessions == 0, "no gateway session without a valid token"
+    finally:
+        await adapter.close()
+        await app.close()
+        await fake.close()
