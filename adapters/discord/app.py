@@ -22,6 +22,7 @@ from typing import Any
 
 import discord
 import yarl
+from discord import InteractionResponseType
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
@@ -389,11 +390,13 @@ class DiscordAdapter:
     ) -> None:
         """Core's reply to the person who acted, ephemeral: the deferred response first (or the
         step message it replaces), then follow-ups. Replies never go to a shared channel."""
-        made = self._rendered(reply.messages) or [ui.Message("✓ Done.")]
+        thinking = interaction.response.type is InteractionResponseType.deferred_channel_message
+        made = self._rendered(reply.messages)
+        if not made and not (edit or thinking):
+            return  # a click already shown as answered; nothing more to say
+        made = made or [ui.Message("✓ Done.")]
         first, *rest = made
-        if edit or interaction.response.type in (
-            discord.InteractionResponseType.deferred_channel_message,
-        ):
+        if edit or thinking:
             kwargs: dict[str, Any] = {"content": first.content or None, "view": first.view}
             if first.file is not None:
                 kwargs["attachments"] = [first.discord_file()]

@@ -132,3 +132,15 @@ async def test_a_questionnaire_half_done_survives_a_restart(driver: DiscordDrive
     assert "enrolled" in joined.done, joined.done
     data = await driver.say("ana", "/mentor my-data")
     assert "Lead a team within a year." in data  # a step-1 answer, kept through the restart
+
+
+async def test_messages_in_a_match_thread_count_as_activity(driver: DiscordDriver) -> None:
+    space = await matched(driver)
+    assert driver.wired is not None
+    async with driver.wired.store.transaction() as uow:
+        state = (await uow.programs.all())[0]
+        (match,) = await uow.matches.list(state.id, (MatchStatus.ACTIVE,))
+        assert await uow.engagement.last_activity(match.id) is None
+    await driver.say("ben", "Hi Ana! When suits you?", in_space=space)  # no text reaches the bot
+    async with driver.wired.store.transaction() as uow:
+        assert await uow.engagement.last_activity(match.id) is not None
