@@ -150,7 +150,11 @@ def check_components(rows: list[dict[str, Any]], *, modal: bool = False) -> None
 class FakeDiscord:
     """`await FakeDiscord().start()`; `base_url` and `gateway_url` go into the adapter's config."""
 
-    def __init__(self, *, thread_limit: int = 0, thread_window: float = 1.0) -> None:
+    def __init__(
+        self, *, thread_limit: int = 0, thread_window: float = 1.0, refuse_every: int = 0
+    ) -> None:
+        """`thread_limit` threads per `thread_window` seconds (0: no limit), and/or every
+        `refuse_every`-th thread creation refused once with a short 429, whatever the timing."""
         self.channels: dict[str, Channel] = {
             SPACE_CHANNEL: Channel(SPACE_CHANNEL, 0, "mentoring", GUILD),
         }
@@ -162,6 +166,7 @@ class FakeDiscord:
         self.rate_limited = 0
         self.thread_limit, self.thread_window = thread_limit, thread_window
         self._thread_times: list[float] = []
+        self.refuse_every, self._thread_calls = refuse_every, 0
         self.errors: list[tuple[int, str]] = []  # every error answered (code, message)
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -605,6 +610,11 @@ class FakeDiscord:
 
     def _thread(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
         parent = self._channel(channel)
+        self._thread_calls += 1
+        if self.refuse_every and self._thread_calls % self.refuse_every == 0:
+            raise Refused(
+                429, 0, "You are being rate limited.", retry_after=0.1, **{"global": False}
+            )
         now = time.monotonic()
         self._thread_times = [t for t in self._thread_times if now - t < self.thread_window]
         if self.thread_limit and len(self._thread_times) >= self.thread_limit:
