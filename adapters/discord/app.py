@@ -30,13 +30,14 @@ from adapters.discord import commands, ids, parse, ui
 from adapters.discord.port import DiscordPort
 from core.adapter import AdapterConfigError, AdapterServices
 from core.content import Content, Form, Reply, Text
-from core.events import CommandInvoked, FormSubmitted, TextReceived
+from core.events import CommandInvoked, Event, FormSubmitted, TextReceived
 from core.identity import Conversation, ConversationKind
 from core.verbs import ADMIN, COORDINATOR_VERBS, PARTICIPANT_VERBS
 
 log = logging.getLogger(__name__)
 
 FORM_TTL = 3600.0
+ACK_FIRST = 0.02  # seconds work waits after an ack, so a burst's acks are not queued behind it
 READY_TIMEOUT = 60.0
 EXPIRED = (
     "This form has expired — your answers so far are saved. "
@@ -257,8 +258,12 @@ class DiscordAdapter:
             else:
                 await interaction.response.send_message(text, ephemeral=True)
 
+    async def _handle(self, event: Event) -> Reply:
+        await asyncio.sleep(ACK_FIRST)  # let a burst's acks go out before the work they started
+        return await self.services.handle(event)
+
     async def _command(self, interaction: discord.Interaction, event: CommandInvoked) -> None:
-        reply = await self.services.handle(event)
+        reply = await self._handle(event)
         await self._reply(interaction, reply)
 
     async def _component(
@@ -288,7 +293,7 @@ class DiscordAdapter:
             await interaction.response.edit_message(content=text, view=None)
         else:  # a space's prompt stays for the other members; the clicker hears privately
             await interaction.response.defer(ephemeral=True, thinking=True)
-        reply = await self.services.handle(click.event)
+        reply = await self._handle(click.event)
         await self._reply(interaction, reply)
 
     # --- forms --------------------------------------------------------------------------------
@@ -354,7 +359,7 @@ class DiscordAdapter:
         """A step's answers to core; the step's message then shows what comes next."""
         user = parse.user_of(raw, guild)
         event = FormSubmitted(user, Conversation.dm(user), state.form.id, state.merged())
-        reply = await self.services.handle(event)
+        reply = await self._handle(event)
         mine = {f.id for f in state.form.fields}
         errors = {k: v for k, v in reply.form_errors.items() if k in mine}
         if errors:
