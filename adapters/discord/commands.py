@@ -17,7 +17,18 @@ SUB_COMMAND, SUB_COMMAND_GROUP, STRING = 1, 2, 3
 CHAT_INPUT = 1
 DESCRIPTION = 100
 NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
-_CHOICES = re.compile(r"^\[?([a-z-]+(?:\|[a-z-]+)+)\]?$")
+_CHOICES = re.compile(r"^(\[)?([a-z-]+(?:\|[a-z-]+)*)$")
+INTEGER = 4
+# Placeholders of the verb table's usages, as typed options: (type, name, description, required)
+TYPED: dict[str, tuple[int, str, str, bool]] = {
+    "<match>": (INTEGER, "match", "The match's number, as admin status shows it", True),
+    "<text>": (STRING, "text", "The message to send", True),
+    "[2w|10d|…": (STRING, "duration", "How long, e.g. 2w or 10d", False),
+    "N": (INTEGER, "number", "Which one, by its number", False),
+    "48h": (STRING, "when", "When, e.g. 48h (for schedule)", False),
+}
+MORE = (STRING, "details", "More words, as you would type them after the command", False)
+FREE_WORDS = frozenset({"goals"})  # takes `add <text>`, `done N`, … though its usage shows none
 
 
 def _describe(text: str) -> str:
@@ -25,43 +36,25 @@ def _describe(text: str) -> str:
     return text if len(text) <= DESCRIPTION else text[: DESCRIPTION - 1] + "…"
 
 
+def _option(kind: int, name: str, description: str, required: bool) -> dict[str, Any]:
+    return {"type": kind, "name": name, "description": description, "required": required}
+
+
 def _options(verb: Verb, prefix: str = "") -> list[dict[str, Any]]:
-    """Options from the usage: a first word of alternatives is a choice, the rest one text."""
-    words = verb.usage.removeprefix(prefix).split()[1:]
-    if not words:  # verbs take more words than their usage shows (`goals add …`)
-        return [
-            {
-                "type": STRING,
-                "name": "details",
-                "description": "More words, as you would type them after the command",
-                "required": False,
-            }
-        ]
+    """Options from the usage: a first word of alternatives (`[mentor|mentee|both]`,
+    `preview|commit|schedule`) is a choice; known placeholders (`<match>`, `N`, `48h`) are
+    typed options; a verb without any takes free words (`goals add …`)."""
+    words = [w.rstrip("]") for w in verb.usage.split()][len(prefix.split()) + 1 :]
     options: list[dict[str, Any]] = []
-    found = _CHOICES.match(words[0])
-    if found and not words[0].startswith("<"):
-        optional = words[0].startswith("[")
-        options.append(
-            {
-                "type": STRING,
-                "name": "choice",
-                "description": "What to do",
-                "required": not optional,
-                "choices": [{"name": c, "value": c} for c in found.group(1).split("|")],
-            }
-        )
+    found = _CHOICES.match(words[0]) if words else None
+    if found and (found.group(1) or "|" in found.group(2)):
+        choices = [{"name": c, "value": c} for c in found.group(2).split("|")]
+        options.append({**_option(STRING, "choice", "What to do", not found.group(1)),
+                        "choices": choices})  # fmt: skip
         words = words[1:]
-    if words:
-        required = any(w.startswith("<") for w in words) and not options
-        options.append(
-            {
-                "type": STRING,
-                "name": "details",
-                "description": _describe(" ".join(words).strip("[]<>")),
-                "required": required,
-            }
-        )
-    return options
+    for word in words:
+        options.append(_option(*TYPED.get(word, MORE)))
+    return options or ([_option(*MORE)] if verb.name in FREE_WORDS else [])
 
 
 def definition(

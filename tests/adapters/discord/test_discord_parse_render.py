@@ -250,3 +250,16 @@ def test_a_dm_is_typed_text_and_bots_are_ignored() -> None:
     assert typed.text == "2"
     payload["author"]["bot"] = True
     assert parse.message_event(payload, GUILD, "900000000000000001", frozenset()) is None
+
+
+def test_placeholders_become_typed_options() -> None:
+    made = commands.definition("/mentor", (*PARTICIPANT_VERBS, ADMIN), COORDINATOR_VERBS, "x")
+    admin = next(s for s in made["options"] if s["name"] == "admin")["options"]
+    (match,) = next(s for s in admin if s["name"] == "end-match")["options"]
+    assert (match["name"], match["type"], match["required"]) == ("match", commands.INTEGER, True)
+    (pause,) = next(s for s in made["options"] if s["name"] == "pause")["options"]
+    assert pause["name"] == "duration"
+    assert not next(s for s in made["options"] if s["name"] == "status")["options"]
+    data = {"options": [{"type": 2, "name": "admin", "options": [
+        {"type": 1, "name": "end-match", "options": [{"type": 4, "name": "match", "value": 7}]}]}]}  # fmt: skip
+    assert commands.read(data) == ("admin", ("end-match", "7"))

@@ -44,11 +44,17 @@ def command_data(line: str) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": sub["name"], "type": sub["type"], "options": []}
         options.append(entry)
         options, node = entry["options"], sub
-    choice = next((o for o in node.get("options", []) if o["name"] == "choice"), None)
-    if choice and words and words[0] in [c["value"] for c in choice["choices"]]:
-        options.append({"name": "choice", "type": 3, "value": words.pop(0)})
-    if words:
-        options.append({"name": "details", "type": 3, "value": " ".join(words)})
+    for option in node.get("options", []):  # typed as a person fills them in
+        if not words:
+            break
+        if option["name"] == "choice":
+            if words[0] in [c["value"] for c in option["choices"]]:
+                options.append({"name": "choice", "type": 3, "value": words.pop(0)})
+            continue
+        value: str | int = " ".join(words) if option["type"] == 3 else int(words[0])
+        words = [] if option["type"] == 3 else words[1:]
+        options.append({"name": option["name"], "type": option["type"], "value": value})
+    assert not words, f"/mentor {line}: {words} fit no option"
     return data
 
 
