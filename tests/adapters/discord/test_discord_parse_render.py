@@ -260,6 +260,7 @@ def test_placeholders_become_typed_options() -> None:
     (pause,) = next(s for s in made["options"] if s["name"] == "pause")["options"]
     assert pause["name"] == "duration"
     assert not next(s for s in made["options"] if s["name"] == "status")["options"]
-    data = {"options": [{"type": 2, "name": "admin", "options": [
-        {"type": 1, "name": "end-match", "options": [{"type": 4, "name": "match", "value": 7}]}]}]}  # fmt: skip
+    number = {"type": 4, "name": "match", "value": 7}
+    end = {"type": 1, "name": "end-match", "options": [number]}
+    data = {"options": [{"type": 2, "name": "admin", "options": [end]}]}
     assert commands.read(data) == ("admin", ("end-match", "7"))
