@@ -59,8 +59,11 @@ class DiscordConfig:
 
 @dataclass(slots=True)
 class PendingForm:
+    """A form step shown to someone; `previous` is the key of the step before (for Back)."""
+
     state: ui.FormState
     expires: float
+    previous: str | None = None
 
 
 @dataclass(slots=True)
@@ -298,26 +301,35 @@ class DiscordAdapter:
 
     # --- forms --------------------------------------------------------------------------------
 
-    def _add_form(self, form: Form) -> tuple[str, ui.FormState]:
+    def _add_form(self, form: Form, previous: str | None = None) -> tuple[str, ui.Message]:
         now = time.monotonic()
         self._forms = {k: v for k, v in self._forms.items() if v.expires > now}
         key = secrets.token_urlsafe(9)
-        state = ui.FormState(form)
-        self._forms[key] = PendingForm(state, now + FORM_TTL)
-        return key, state
+        self._forms[key] = PendingForm(ui.FormState(form), now + FORM_TTL, previous)
+        return key, self._step_message(key)
 
-    def _form(self, key: str) -> ui.FormState | None:
+    def _form(self, key: str) -> PendingForm | None:
         found = self._forms.get(key)
-        return found.state if found and found.expires > time.monotonic() else None
+        return found if found and found.expires > time.monotonic() else None
+
+    def _step_message(self, key: str) -> ui.Message:
+        pending = self._forms[key]
+        back = pending.previous is not None and self._form(pending.previous) is not None
+        return ui.form_message(pending.state, key, back=back)
 
     async def _form_component(
         self, interaction: discord.Interaction, raw: dict[str, Any], guild: str, parsed: ids.Parsed
     ) -> None:
-        state = self._form(parsed.form_key)
-        if state is None:
+        pending = self._form(parsed.form_key)
+        if pending is None:
             await interaction.response.send_message(
                 EXPIRED.format(command=self.config.command), ephemeral=True
             )
+            return
+        state = pending.state
+        if parsed.action == "back" and pending.previous and self._form(pending.previous):
+            made = self._step_message(pending.previous)  # as answered; sent again from there
+            await interaction.response.edit_message(content=made.content, view=made.view)
             return
         if parsed.action.startswith("f:"):  # a select of the step: kept until Next
             item = next((f for f in state.form.fields if f.id == parsed.action[2:]), None)
@@ -338,15 +350,15 @@ class DiscordAdapter:
     ) -> None:
         data = raw.get("data") or {}
         parsed = ids.parse(str(data.get("custom_id") or ""))
-        state = self._form(parsed.form_key) if parsed.form_key else None
-        if state is None:
+        pending = self._form(parsed.form_key) if parsed.form_key else None
+        if pending is None:
             await interaction.response.send_message(
                 EXPIRED.format(command=self.config.command), ephemeral=True
             )
             return
         await interaction.response.defer()
-        state.values.update(ui.modal_values(data.get("components") or []))
-        await self._submit(interaction, raw, guild, parsed.form_key, state)
+        pending.state.values.update(ui.modal_values(data.get("components") or []))
+        await self._submit(interaction, raw, guild, parsed.form_key, pending.state)
 
     async def _submit(
         self,
@@ -364,39 +376,45 @@ class DiscordAdapter:
         errors = {k: v for k, v in reply.form_errors.items() if k in mine}
         if errors:
             state.errors = errors
-            made = ui.form_message(state, key)
+            made = self._step_message(key)
             await interaction.edit_original_response(
                 content=made.content, view=made.view, allowed_mentions=made.allowed_mentions
             )
             return
-        self._forms.pop(key, None)
+        state.errors = {}  # kept (answered) for Back from the next step
         others = [Text(f"⚠️ {m}") for k, m in reply.form_errors.items() if k not in mine]
         reply.messages[:0] = others
-        await self._reply(interaction, reply, edit=True)
+        await self._reply(interaction, reply, edit=True, previous=key)
 
     # --- showing replies ----------------------------------------------------------------------
 
-    def _rendered(self, contents: Sequence[Content]) -> list[ui.Message]:
+    def _rendered(
+        self, contents: Sequence[Content], previous: str | None = None
+    ) -> list[ui.Message]:
         made: list[ui.Message] = []
         texts: list[Content] = []
         for content in contents:
             if isinstance(content, Form):
                 made.extend(ui.messages(texts))
                 texts = []
-                key, state = self._add_form(content)
-                made.append(ui.form_message(state, key))
+                made.append(self._add_form(content, previous)[1])
             else:
                 texts.append(content)
         made.extend(ui.messages(texts))
         return made
 
     async def _reply(
-        self, interaction: discord.Interaction, reply: Reply, *, edit: bool = False
+        self,
+        interaction: discord.Interaction,
+        reply: Reply,
+        *,
+        edit: bool = False,
+        previous: str | None = None,
     ) -> None:
         """Core's reply to the person who acted, ephemeral: the deferred response first (or the
         step message it replaces), then follow-ups. Replies never go to a shared channel."""
         thinking = interaction.response.type is InteractionResponseType.deferred_channel_message
-        made = self._rendered(reply.messages)
+        made = self._rendered(reply.messages, previous)
         if not made and not (edit or thinking):
             return  # a click already shown as answered; nothing more to say
         made = made or [ui.Message("✓ Done.")]

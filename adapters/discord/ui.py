@@ -193,9 +193,10 @@ def _chosen(value: Any) -> set[str]:
     return {str(value)}
 
 
-def form_message(state: FormState, key: str) -> Message:
+def form_message(state: FormState, key: str, *, back: bool = False) -> Message:
     """A step of a form as an ephemeral message: selects for choices, and a button that
-    opens a modal for the typed answers (or sends the step when there are none)."""
+    opens a modal for the typed answers (or sends the step when there are none); with
+    `back`, a button that shows the step before again."""
     form = state.form
     step = f" (step {form.step} of {form.steps})" if form.steps > 1 else ""
     lines = [f"**{escape(form.title)}**{step}"]
@@ -226,12 +227,22 @@ def form_message(state: FormState, key: str) -> Message:
                 row=row,
             )
         )
+    row = min(len(state.selects), ROWS - 1)
+    if back:
+        made.add_item(
+            discord.ui.Button(
+                label="Back",
+                custom_id=ids.form(key, "back"),
+                style=discord.ButtonStyle.secondary,
+                row=row,
+            )
+        )
     made.add_item(
         discord.ui.Button(
             label=_continue(state),
             custom_id=ids.form(key, "next"),
             style=discord.ButtonStyle.primary,
-            row=min(len(state.selects), ROWS - 1),
+            row=row,
         )
     )
     return Message(clip("\n".join(lines), CONTENT), made)

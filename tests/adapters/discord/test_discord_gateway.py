@@ -144,3 +144,29 @@ async def test_messages_in_a_match_thread_count_as_activity(driver: DiscordDrive
     await driver.say("ben", "Hi Ana! When suits you?", in_space=space)  # no text reaches the bot
     async with driver.wired.store.transaction() as uow:
         assert await uow.engagement.last_activity(match.id) is not None
+
+
+async def test_back_shows_the_step_before_with_its_answers(driver: DiscordDriver) -> None:
+    await driver.say("ana", "/mentor join mentee")
+    first = driver.step_shown("ana")
+    assert first is not None
+    await driver.answer_step("ana", first, MENTEE)
+    assert "step 2 of" in str(first.data["content"])  # the same message now shows step 2
+    buttons = [i.get("label") for row in first.data["components"] for i in row["components"]]
+    assert buttons[-2:] == ["Back", "Continue"], buttons
+    await driver.click("ana", "Back")
+    again = driver.step_shown("ana")
+    assert again is not None
+    assert "step 1 of" in str(again.data["content"])
+    picked = [
+        option["label"]
+        for row in again.data["components"]
+        for item in row["components"]
+        for option in item.get("options") or []
+        if option.get("default")
+    ]
+    assert len(picked) == 4, picked  # her 2 topics and 2 languages are still picked
+    await driver.answer_step("ana", again, MENTEE)
+    assert "step 2 of" in str(again.data["content"])
+    joined = await driver.join("ana", "mentee", MENTEE)
+    assert "enrolled" in joined.done
