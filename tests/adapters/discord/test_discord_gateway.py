@@ -3,10 +3,14 @@ loopback fake Discord (`tests/kit/discord`), the bot built by the composition ro
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
 from core.domain import MatchStatus
-from tests.kit.drivers.discord import IDS, DiscordDriver
+from tests.kit.discord import SPACE_CHANNEL
+from tests.kit.drivers.discord import IDS, DiscordDriver, command_data
 from tests.kit.scenario import CHECKIN_EVERY, MENTEE, MENTOR
 
 LATE, TWICE = 10062, 40060
@@ -170,3 +174,30 @@ async def test_back_shows_the_step_before_with_its_answers(driver: DiscordDriver
     assert "step 2 of" in str(again.data["content"])
     joined = await driver.join("ana", "mentee", MENTEE)
     assert "enrolled" in joined.done
+
+
+async def test_an_interaction_is_acknowledged_while_the_database_is_locked(
+    driver: DiscordDriver, tmp_path: Path
+) -> None:
+    await driver.say("ana", "/mentor help")  # warm: the program state exists
+    blocker = sqlite3.connect(tmp_path / "bot.db", timeout=5)
+    blocker.execute("BEGIN EXCLUSIVE")  # another writer holds the database
+    try:
+        sent = await driver.fake.interact(
+            IDS["ana"], 2, command_data("status"), channel=SPACE_CHANNEL
+        )
+        for _ in range(300):
+            if sent.acked_at is not None:
+                break
+            await asyncio.sleep(0.01)
+        assert sent.acked_at is not None, "no acknowledgement while the database was locked"
+        assert sent.acked_at - sent.created < 1.0
+        await asyncio.sleep(0.5)
+        assert sent.original is not None
+        assert not sent.original.get("content"), "the work waits for the database"
+    finally:
+        blocker.rollback()
+        blocker.close()
+    await driver.settle()
+    assert sent.original is not None
+    assert "enrolled" in str(sent.original.get("content")), sent.original
