@@ -274,13 +274,6 @@ class DiscordAdapter:
     ) -> None:
         data = raw.get("data") or {}
         parsed = ids.parse(str(data.get("custom_id") or ""))
-        if parsed.command is not None:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            user = parse.user_of(raw, guild)
-            verb, *args = parsed.command.split() or ["help"]
-            event = CommandInvoked(user, Conversation.dm(user), verb, tuple(args))
-            await self._command(interaction, event)
-            return
         if parsed.form_key:
             await self._form_component(interaction, raw, guild, parsed)
             return

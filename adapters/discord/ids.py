@@ -3,8 +3,8 @@
 * a prompt's button: `<prompt id>¦<choice id>`; a prompt's select: `<prompt id>` (its values
   are the choice ids); a prompt too long for that, or with more than 25 choices: selects
   `<prompt id>¦#<n>`;
-* a step of a form: `mb¦<form key>¦<action>` (`next`, `f:<field id>`), its modal `mb¦<key>¦modal`;
-* a button that runs a command line: `mb¦cmd¦<line>`.
+* a step of a form: `mb¦<form key>¦<action>` (`next`, `back`, `f:<field id>`), its modal
+  `mb¦<key>¦modal`.
 
 Prompt ids are percent-escaped ASCII (`core.prompt_ids`), so they never contain `¦`: the first
 `¦` always ends the prompt id. They come from the prompt registry, so a button on a message sent
@@ -18,7 +18,6 @@ from dataclasses import dataclass
 SEP = "¦"
 MAX = 100
 OURS = f"mb{SEP}"
-COMMAND = f"{OURS}cmd{SEP}"
 
 
 def button(prompt_id: str, choice_id: str) -> str | None:
@@ -35,24 +34,17 @@ def form(key: str, action: str) -> str:
     return f"{OURS}{key}{SEP}{action}"[:MAX]
 
 
-def command(line: str) -> str:
-    return f"{COMMAND}{line}"[:MAX]
-
-
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    """What a `custom_id` names: a prompt (and a button's choice), a form step, or a command."""
+    """What a `custom_id` names: a prompt (and a button's choice), or a form step."""
 
     prompt_id: str = ""
     choice_id: str | None = None
     form_key: str = ""
     action: str = ""
-    command: str | None = None
 
 
 def parse(custom_id: str) -> Parsed:
-    if custom_id.startswith(COMMAND):
-        return Parsed(command=custom_id[len(COMMAND) :])
     if custom_id.startswith(OURS):
         key, _, action = custom_id[len(OURS) :].partition(SEP)
         return Parsed(form_key=key, action=action)
