@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 import time
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from discord.http import Route
 
 from adapters.discord import commands, ids, parse, ui
 from adapters.discord.port import DiscordPort
+from adapters.discord.steps import Steps
 from core.adapter import AdapterConfigError, AdapterServices
 from core.content import Content, Form, Reply, Text
 from core.events import CommandInvoked, Event, FormSubmitted, TextReceived
@@ -36,7 +36,6 @@ from core.verbs import ADMIN, COORDINATOR_VERBS, PARTICIPANT_VERBS
 
 log = logging.getLogger(__name__)
 
-FORM_TTL = 3600.0
 ACK_FIRST = 0.02  # seconds work waits after an ack, so a burst's acks are not queued behind it
 READY_TIMEOUT = 60.0
 EXPIRED = (
@@ -58,15 +57,6 @@ class DiscordConfig:
 
 
 @dataclass(slots=True)
-class PendingForm:
-    """A form step shown to someone; `previous` is the key of the step before (for Back)."""
-
-    state: ui.FormState
-    expires: float
-    previous: str | None = None
-
-
-@dataclass(slots=True)
 class DiscordAdapter:
     """The Discord platform: a gateway client for interactions and messages, and the port."""
 
@@ -76,7 +66,7 @@ class DiscordAdapter:
     _services: AdapterServices | None = field(init=False, default=None)
     _runner: asyncio.Task[None] | None = field(init=False, default=None)
     _raw: dict[int, dict[str, Any]] = field(init=False, default_factory=dict)
-    _forms: dict[str, PendingForm] = field(init=False, default_factory=dict)
+    _steps: Steps = field(init=False, default_factory=Steps)
     _homes: dict[str, str] = field(init=False, default_factory=dict)  # user → last guild
     _spaces: set[str] = field(init=False, default_factory=set)
     _tasks: set[asyncio.Task[Any]] = field(init=False, default_factory=set)
@@ -294,34 +284,18 @@ class DiscordAdapter:
 
     # --- forms --------------------------------------------------------------------------------
 
-    def _add_form(self, form: Form, previous: str | None = None) -> tuple[str, ui.Message]:
-        now = time.monotonic()
-        self._forms = {k: v for k, v in self._forms.items() if v.expires > now}
-        key = secrets.token_urlsafe(9)
-        self._forms[key] = PendingForm(ui.FormState(form), now + FORM_TTL, previous)
-        return key, self._step_message(key)
-
-    def _form(self, key: str) -> PendingForm | None:
-        found = self._forms.get(key)
-        return found if found and found.expires > time.monotonic() else None
-
-    def _step_message(self, key: str) -> ui.Message:
-        pending = self._forms[key]
-        back = pending.previous is not None and self._form(pending.previous) is not None
-        return ui.form_message(pending.state, key, back=back)
-
     async def _form_component(
         self, interaction: discord.Interaction, raw: dict[str, Any], guild: str, parsed: ids.Parsed
     ) -> None:
-        pending = self._form(parsed.form_key)
-        if pending is None:
+        step = self._steps.get(parsed.form_key)
+        if step is None:
             await interaction.response.send_message(
                 EXPIRED.format(command=self.config.command), ephemeral=True
             )
             return
-        state = pending.state
-        if parsed.action == "back" and pending.previous and self._form(pending.previous):
-            made = self._step_message(pending.previous)  # as answered; sent again from there
+        state = step.state
+        if parsed.action == "back" and step.previous and self._steps.get(step.previous):
+            made = self._steps.message(step.previous)  # as answered; sent again from there
             await interaction.response.edit_message(content=made.content, view=made.view)
             return
         if parsed.action.startswith("f:"):  # a select of the step: kept until Next
@@ -343,15 +317,15 @@ class DiscordAdapter:
     ) -> None:
         data = raw.get("data") or {}
         parsed = ids.parse(str(data.get("custom_id") or ""))
-        pending = self._form(parsed.form_key) if parsed.form_key else None
-        if pending is None:
+        step = self._steps.get(parsed.form_key) if parsed.form_key else None
+        if step is None:
             await interaction.response.send_message(
                 EXPIRED.format(command=self.config.command), ephemeral=True
             )
             return
         await interaction.response.defer()
-        pending.state.values.update(ui.modal_values(data.get("components") or []))
-        await self._submit(interaction, raw, guild, parsed.form_key, pending.state)
+        step.state.values.update(ui.modal_values(data.get("components") or []))
+        await self._submit(interaction, raw, guild, parsed.form_key, step.state)
 
     async def _submit(
         self,
@@ -369,7 +343,7 @@ class DiscordAdapter:
         errors = {k: v for k, v in reply.form_errors.items() if k in mine}
         if errors:
             state.errors = errors
-            made = self._step_message(key)
+            made = self._steps.message(key)
             await interaction.edit_original_response(
                 content=made.content, view=made.view, allowed_mentions=made.allowed_mentions
             )
@@ -390,7 +364,7 @@ class DiscordAdapter:
             if isinstance(content, Form):
                 made.extend(ui.messages(texts))
                 texts = []
-                made.append(self._add_form(content, previous)[1])
+                made.append(self._steps.message(self._steps.add(content, previous)))
             else:
                 texts.append(content)
         made.extend(ui.messages(texts))
