@@ -9,8 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from core.domain import MatchStatus
-from tests.kit.discord import SPACE_CHANNEL
-from tests.kit.drivers.discord import IDS, DiscordDriver, command_data
+from tests.kit.discord import GUILD, SPACE_CHANNEL
+from tests.kit.drivers.discord import IDS, DiscordDriver, command_data, text
 from tests.kit.scenario import CHECKIN_EVERY, MENTEE, MENTOR
 
 LATE, TWICE = 10062, 40060
@@ -201,3 +201,21 @@ async def test_an_interaction_is_acknowledged_while_the_database_is_locked(
     await driver.settle()
     assert sent.original is not None
     assert "enrolled" in str(sent.original.get("content")), sent.original
+
+
+async def test_the_command_is_synced_to_the_configured_guild(driver: DiscordDriver) -> None:
+    (mentor,) = driver.fake.commands[GUILD]
+    assert mentor["name"] == "mentor"
+    assert "global" not in driver.fake.commands  # guild commands show at once; no global copy
+
+
+async def test_a_clicked_prompt_shows_its_answer_instead_of_its_buttons(
+    driver: DiscordDriver,
+) -> None:
+    await driver.join("ana", "mentee", MENTEE)
+    await driver.say("ana", "/mentor forget-me")
+    (prompt,) = [s for s in driver.fake.seen_by(IDS["ana"]) if "Yes, delete everything" in text(s)]
+    gone = await driver.click("ana", "Yes, delete everything")
+    assert "deleted" in gone, gone
+    assert prompt.data["components"] == [], "no button left to answer it twice"
+    assert "✓ Yes, delete everything" in str(prompt.data["content"]).replace("\\", "")
