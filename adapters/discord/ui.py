@@ -99,7 +99,7 @@ def prompt_view(prompt: Prompt) -> discord.ui.View:
         return made
     chunks = [prompt.choices[i : i + OPTIONS] for i in range(0, len(prompt.choices), OPTIONS)]
     for part, chunk in enumerate(chunks[:ROWS]):
-        most = prompt.max_choices or len(chunk) if prompt.multiple else 1
+        most = (prompt.max_choices or len(chunk)) if prompt.multiple else 1
         placeholder = "Pick one or more" if prompt.multiple else "Pick one"
         if len(chunks) > 1:
             placeholder += f" ({chunk[0].label[:30]} … {chunk[-1].label[:30]})"

@@ -219,3 +219,11 @@ async def test_a_clicked_prompt_shows_its_answer_instead_of_its_buttons(
     assert "deleted" in gone, gone
     assert prompt.data["components"] == [], "no button left to answer it twice"
     assert "✓ Yes, delete everything" in str(prompt.data["content"]).replace("\\", "")
+
+
+async def test_an_export_arrives_as_a_file(driver: DiscordDriver) -> None:
+    await driver.join("ana", "mentee", MENTEE)
+    await driver.say("cora", "/mentor admin export")
+    files = [a for s in driver.fake.seen_by(IDS["cora"]) for a in s.data.get("attachments") or []]
+    assert files, [text(s) for s in driver.fake.seen_by(IDS["cora"])]
+    assert all("." in f["filename"] for f in files), files  # e.g. mentoring-export.json

@@ -396,7 +396,9 @@ class FakeDiscord:
             if request.content_type == "multipart/form-data":
                 form = await request.post()
                 body = json.loads(str(form.get("payload_json") or "{}"))
-                body["_files"] = [k for k in form if k != "payload_json"]
+                body["_files"] = [
+                    str(getattr(v, "filename", k)) for k, v in form.items() if k != "payload_json"
+                ]
             else:
                 raw = await request.text()
                 body = json.loads(raw) if raw else None
@@ -706,6 +708,10 @@ class FakeDiscord:
                 check_components(body["components"] or [])
             first = not any(s.data is found.original for s in self.shown)
             found.original.update({k: v for k, v in body.items() if k in ("content", "components")})
+            if body.get("_files"):
+                found.original["attachments"] = [
+                    {"id": self.snowflake(), "filename": f} for f in body["_files"]
+                ]
             if first:
                 self._show_response(found, found.original)
             return found.original
