@@ -7,6 +7,9 @@ their members, channels with overwrites — and enforces what Discord enforces: 
 acknowledged once (40060) within 3 seconds (10062), modals hold at most 5 inputs with 45-character
 labels, components respect their limits and 100-character `custom_id`s, DMs can be closed
 (50007), and thread creation is rate limited (429 with `retry_after` and a `Via` header).
+Gateway messages are zlib-stream compressed when the client asks for it (discord.py does unless
+`zstandard` is installed; then it asks for zstd-stream and gets plain text frames, which it
+also reads).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import contextlib
 import itertools
 import json
 import time
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,6 +177,8 @@ class FakeDiscord:
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = itertools.count(1)
         self.sessions = 0
+        self.compression = ""  # what the last client asked for (`zlib-stream`, …)
+        self._zlib: dict[int, Any] = {}
         self.resumes = 0
         self.root = ""
 
@@ -216,7 +222,10 @@ class FakeDiscord:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._sockets.append(ws)
-        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
+        self.compression = request.query.get("compress", "")
+        if self.compression == "zlib-stream":  # one zlib stream per connection, as Discord
+            self._zlib[id(ws)] = zlib.compressobj()
+        await self.send(ws, {"op": 10, "d": {"heartbeat_interval": 41250}})
         try:
             async for msg in ws:
                 if msg.type is not WSMsgType.TEXT:
@@ -224,7 +233,7 @@ class FakeDiscord:
                 data = json.loads(msg.data)
                 op = data.get("op")
                 if op == 1:
-                    await ws.send_str(json.dumps({"op": 11}))
+                    await self.send(ws, {"op": 11})
                 elif op == 2:
                     if data["d"].get("token") != TOKEN:
                         await ws.close(code=4004)
@@ -237,6 +246,7 @@ class FakeDiscord:
         finally:
             if ws in self._sockets:
                 self._sockets.remove(ws)
+            self._zlib.pop(id(ws), None)
         return ws
 
     async def _ready(self, ws: web.WebSocketResponse) -> None:
@@ -276,7 +286,17 @@ class FakeDiscord:
     async def dispatch_on(
         self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]
     ) -> None:
-        await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+        await self.send(ws, {"op": 0, "t": event, "s": next(self._seq), "d": data})
+
+    async def send(self, ws: web.WebSocketResponse, message: dict[str, Any]) -> None:
+        """A gateway message: zlib-stream compressed when the client asked for it (each
+        message ends with a sync flush), else a text frame (zstd-stream is not faked)."""
+        text = json.dumps(message)
+        stream = self._zlib.get(id(ws))
+        if stream is None:
+            await ws.send_str(text)
+            return
+        await ws.send_bytes(stream.compress(text.encode()) + stream.flush(zlib.Z_SYNC_FLUSH))
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         for _ in range(200):  # a reconnecting client: wait for its socket
@@ -288,7 +308,7 @@ class FakeDiscord:
     async def reconnect(self) -> None:
         """Gateway opcode 7: the client closes, reconnects and RESUMEs."""
         before = self.resumes
-        await self._sockets[-1].send_str(json.dumps({"op": 7, "d": None}))
+        await self.send(self._sockets[-1], {"op": 7, "d": None})
         for _ in range(250):
             if self.resumes > before:
                 return
