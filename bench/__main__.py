@@ -10,10 +10,20 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import coordinator, match_cli, matching, privacy, reminders, roster_import, slack_ack
+from bench import (
+    coordinator,
+    discord_ack,
+    match_cli,
+    matching,
+    privacy,
+    reminders,
+    roster_import,
+    slack_ack,
+)
 
 SUITES = {
     "coordinator": coordinator,
+    "discord_ack": discord_ack,
     "matching": matching,
     "privacy": privacy,
     "match_cli": match_cli,

@@ -32,7 +32,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 program_app = typer.Typer(help="Check and inspect program definitions.", no_args_is_help=True)
 roster_app = typer.Typer(help="Enrol participants from a roster file.", no_args_is_help=True)
+discord_app = typer.Typer(help="Set up the Discord bot.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(discord_app, name="discord")
 app.add_typer(program_app, name="program")
 app.add_typer(roster_app, name="roster")
 
@@ -126,6 +128,28 @@ def run_command(
     secrets = settings.secret_values()
     configure_logging(settings.log_level, settings.log_format, secrets, file=settings.log_file)
     raise typer.Exit(_run_async(lambda: run(settings)))
+
+
+@discord_app.command("invite")
+def discord_invite(
+    client_id: Annotated[
+        str | None, typer.Option(help="The application id (default: read from DISCORD_TOKEN).")
+    ] = None,
+) -> None:
+    """Print the URL that adds the bot to a server, with the scopes and permissions it needs."""
+    from adapters.discord.invite import PERMISSIONS, application_id, invite_url
+
+    settings = _settings()
+    token = settings.discord_token.get_secret_value() if settings.discord_token else ""
+    found = client_id or application_id(token)
+    if not found:
+        raise _fail(
+            "set DISCORD_TOKEN (Developer Portal → Bot → Reset Token) or pass --client-id "
+            "(Developer Portal → General Information → Application ID)"
+        )
+    guilds = settings.discord_guild_ids
+    _print(invite_url(found, guilds[0] if len(guilds) == 1 else None), markup=False)
+    _print(f"Permissions: {', '.join(PERMISSIONS)}", markup=False, stderr=True)
 
 
 @app.command("demo")

@@ -15,7 +15,7 @@ from typing import Any
 ADAPTERS: Mapping[str, str | None] = {
     "shell": "bot.platforms.shell:create",
     "slack": "bot.platforms.slack:create",
-    "discord": None,
+    "discord": "bot.platforms.discord:create",
     "matrix": None,
 }
 

@@ -1,1 +1,1 @@
-"""The Discord adapter (to come); `render` already turns core's markup into Discord markdown."""
+"""The Discord adapter (discord.py): app commands, components and modals, threads per match."""

@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from tests.kit.ports import PortUnderTest, fake_chat_port, shell_port, slack_port
+from tests.kit.ports import PortUnderTest, discord_port, fake_chat_port, shell_port, slack_port
 
-PORTS = ["fake_chat", "shell", "slack"]
+PORTS = ["fake_chat", "shell", "slack", "discord"]
 
 
 @pytest_asyncio.fixture
@@ -40,3 +40,9 @@ def chat(request: pytest.FixtureRequest) -> PortUnderTest:
     """The port under test, once per entry of `PORTS`."""
     case: PortUnderTest = request.getfixturevalue(request.param)
     return case
+
+
+@pytest_asyncio.fixture
+async def discord() -> AsyncIterator[PortUnderTest]:
+    async with discord_port() as case:
+        yield case

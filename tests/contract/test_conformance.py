@@ -12,12 +12,13 @@ import pytest_asyncio
 from core.clock import ManualClock
 from core.programs.program import Program
 from tests.kit.drivers.base import Driver
+from tests.kit.drivers.discord import DiscordDriver
 from tests.kit.drivers.shell import ShellDriver
 from tests.kit.drivers.slack import SlackDriver
 from tests.kit.harness import START
 from tests.kit.scenario import play
 
-DRIVERS = ["shell", "slack"]
+DRIVERS = ["shell", "slack", "discord"]
 
 
 @pytest_asyncio.fixture
@@ -34,6 +35,17 @@ async def shell_driver(tmp_path: Path, program: Program) -> AsyncIterator[Driver
 @pytest_asyncio.fixture
 async def slack_driver(tmp_path: Path, program: Program) -> AsyncIterator[Driver]:
     driver = await SlackDriver(
+        f"sqlite:///{tmp_path / 'bot.db'}", program, ManualClock(START)
+    ).start()
+    try:
+        yield driver
+    finally:
+        await driver.close()
+
+
+@pytest_asyncio.fixture
+async def discord_driver(tmp_path: Path, program: Program) -> AsyncIterator[Driver]:
+    driver = await DiscordDriver(
         f"sqlite:///{tmp_path / 'bot.db'}", program, ManualClock(START)
     ).start()
     try:

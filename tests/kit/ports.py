@@ -13,11 +13,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.discord.app import DiscordAdapter, DiscordConfig
 from adapters.shell.adapter import ShellAdapter
 from adapters.slack.port import SlackPort
 from core.content import as_text
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
 from core.ports import ChatPort
+from tests.kit.discord import BOT_ID, GUILD, TOKEN, FakeDiscord
+from tests.kit.discord import USERS as DISCORD_USERS
 from tests.kit.fake_port import FakeChat
 from tests.kit.slack import BOT_TOKEN, BOT_USER, TEAM, USERS, FakeSlack
 
@@ -116,3 +119,47 @@ async def slack_port() -> AsyncIterator[PortUnderTest]:
     finally:
         await port.close()
         await fake.close()
+
+
+def discord_shown(fake: FakeDiscord, where: Conversation) -> list[str]:
+    """A DM shows the messages to that person; a space those posted in its channel."""
+    if where.kind is ConversationKind.DM:
+        found = [s for s in fake.shown if s.owner == where.id and s.kind == "message"]
+    else:
+        found = fake.seen_in(where.id)
+    return [
+        f"{s.data.get('content') or ''}\n{json.dumps(s.data.get('components') or [])}"
+        for s in found
+    ]
+
+
+@asynccontextmanager
+async def discord_port(fake: FakeDiscord | None = None) -> AsyncIterator[PortUnderTest]:
+    """The Discord port on discord.py's HTTP client, against the loopback fake (REST only)."""
+    fake = await (fake or FakeDiscord()).start()
+    adapter = DiscordAdapter(DiscordConfig(TOKEN, (int(GUILD),), fake.base_url, fake.gateway_url))
+    adapter.point()
+    port = adapter.port
+    ids = sorted(DISCORD_USERS)  # Ana, Ben, Cora
+    try:
+        yield PortUnderTest(
+            port,
+            GUILD,
+            three(lambda uid: PlatformUser("discord", GUILD, uid), *ids),
+            lambda where: discord_shown(fake, where),
+            lambda space: fake.space_members(fake.channels[space.space_id]),
+            lambda space: fake_archived(fake, space.space_id),
+        )
+    finally:
+        await adapter.client.close()
+        await fake.close()
+
+
+def fake_archived(fake: FakeDiscord, space_id: str) -> bool:
+    """A thread archived and locked, or a channel its members can no longer write in."""
+    channel = fake.channels[space_id]
+    if channel.type == 12:
+        return channel.archived and channel.locked
+    members = [o for o in channel.overwrites.values() if int(o.get("type") or 0) == 1]
+    members = [o for o in members if str(o["id"]) != BOT_ID]
+    return bool(members) and all(int(o.get("deny") or 0) & (1 << 11) for o in members)

@@ -9,6 +9,7 @@ from tests.kit.drivers.base import (
     Joined,
     Space,
 )
+from tests.kit.drivers.discord import DiscordDriver
 from tests.kit.drivers.shell import ShellDriver
 from tests.kit.drivers.slack import SlackDriver
 
@@ -26,6 +27,7 @@ __all__ = [
     "PROMPT_REGISTRY",
     "Answer",
     "Answers",
+    "DiscordDriver",
     "Driver",
     "Joined",
     "ShellDriver",

@@ -28,11 +28,17 @@ def settings_for(database_url: str, **more: str) -> Settings:
 
 
 async def wire(
-    database_url: str, adapter: Adapter, clock: Clock, programs: Sequence[Path] = ()
+    database_url: str,
+    adapter: Adapter,
+    clock: Clock,
+    programs: Sequence[Path] = (),
+    **more: str,
 ) -> App:
     """Build the bot around `adapter` and start it with the services the runtime would give;
-    `programs` replaces the bundled program file (several programs in one workspace)."""
-    more = {"MENTORBOT_PROGRAMS": ",".join(str(p) for p in programs)} if programs else {}
+    `programs` replaces the bundled program file (several programs in one workspace), `more`
+    adds settings by their environment names."""
+    if programs:
+        more = {**more, "MENTORBOT_PROGRAMS": ",".join(str(p) for p in programs)}
     app = await build(settings_for(database_url, **more), clock=clock, adapters=[adapter])
     try:
         await adapter.start(app.services(adapter))
