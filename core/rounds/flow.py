@@ -382,10 +382,15 @@ class Rounds:
             if progress and (done == total or done % 10 == 0):
                 await progress.show(f"⏳ Opening private spaces: {done}/{total}")
         await self.outbox.flush(notes)
+        each = "each with" if total > 1 else "with"
+        left_out = (
+            f"{plural(len(result.unmatched), 'person', 'people')} told why they weren't matched"
+            if result.unmatched
+            else "everyone in the round was matched"
+        )
         return (
-            f"✅ Round committed: {plural(total, 'match', 'matches')}, each with a private space "
-            f"and an introduction; {plural(len(result.unmatched), 'person', 'people')} told why "
-            "they weren't matched."
+            f"✅ Round committed: {plural(total, 'match', 'matches')}, {each} a private space "
+            f"and an introduction; {left_out}."
         )
 
     def _unmatched_notes(

@@ -237,3 +237,13 @@ async def test_a_mentee_matched_while_the_engine_ran_is_not_matched_twice(
         recorded = await record_round(uow, program, state.id, harness.clock.now(), result)
     assert recorded == []
     assert len(await matches(harness)) == 1
+
+
+async def test_a_commit_where_everyone_is_matched_says_so(harness: Harness) -> None:
+    await enrol(harness, "ana")
+    await enrol(harness, "ben", "mentor")
+    done = await harness.say("coordinator", "/mentor admin match commit")
+    assert (
+        "Round committed: 1 match, with a private space and an introduction; "
+        "everyone in the round was matched." in done
+    ), done
