@@ -565,6 +565,11 @@ def load_programs(paths: list[Path]) -> list[Program]:
     for path in paths:
         if path.is_dir():
             files.extend(sorted([*path.glob("*.yaml"), *path.glob("*.yml")]))
+        elif not path.exists():
+            raise ProgramError(
+                f"{path}: no such file or folder (from {path.absolute().parent}); set "
+                "MENTORBOT_PROGRAMS to your program files or their folder"
+            )
         else:
             files.append(path)
     programs: list[Program] = []

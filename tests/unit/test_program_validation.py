@@ -134,6 +134,8 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
 def test_missing_file_and_non_mapping(tmp_path: Path) -> None:
     with pytest.raises(ProgramError, match="cannot read the file"):
         load_program(tmp_path / "nope.yaml")
+    with pytest.raises(ProgramError, match=r"nope: no such file or folder .* MENTORBOT_PROGRAMS"):
+        load_programs([tmp_path / "nope"])
     listing = tmp_path / "list.yaml"
     listing.write_text("- a\n- b\n")
     with pytest.raises(ProgramError, match="expected a mapping"):
