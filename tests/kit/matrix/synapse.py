@@ -59,8 +59,15 @@ def ensure_installed(version: str = VERSION) -> Path:
         _say(f"installing matrix-synapse {version} into {home} (once per machine) ...")
         steps = [
             [sys.executable, "-m", "venv", str(home)],
-            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             f"matrix-synapse=={version}"],
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                f"matrix-synapse=={version}",
+            ],
         ]
         for step in steps:
             done = subprocess.run(
@@ -172,16 +179,21 @@ class Synapse:
         path = self.directory / "homeserver.yaml"
         path.write_text(yaml.safe_dump(config(self.directory, self.port, self.shared_secret)))
         generate = subprocess.run(
-            [str(self.python), "-m", "synapse.app.homeserver", "-c", str(path),
-             "--generate-keys"],
-            capture_output=True, text=True, cwd=self.directory, check=False, timeout=120,
+            [str(self.python), "-m", "synapse.app.homeserver", "-c", str(path), "--generate-keys"],
+            capture_output=True,
+            text=True,
+            cwd=self.directory,
+            check=False,
+            timeout=120,
         )
         if generate.returncode != 0:
             raise SynapseUnavailable(f"synapse --generate-keys failed:\n{generate.stderr[-2000:]}")
         output = (self.directory / "stdout.log").open("wb")
         self.process = subprocess.Popen(
             [str(self.python), "-m", "synapse.app.homeserver", "-c", str(path)],
-            stdout=output, stderr=subprocess.STDOUT, cwd=self.directory,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            cwd=self.directory,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -224,14 +236,21 @@ class Synapse:
     def __exit__(self, *_: object) -> None:
         self.stop()
 
-    def _request(self, method: str, path: str, body: dict[str, object] | None = None,
-                 token: str | None = None) -> dict[str, object]:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, object] | None = None,
+        token: str | None = None,
+    ) -> dict[str, object]:
         request = urllib.request.Request(
             self.base_url + path,
             data=None if body is None else json.dumps(body).encode(),
             method=method,
-            headers={"Content-Type": "application/json",
-                     **({"Authorization": f"Bearer {token}"} if token else {})},
+            headers={
+                "Content-Type": "application/json",
+                **({"Authorization": f"Bearer {token}"} if token else {}),
+            },
         )
         with urllib.request.urlopen(request, timeout=30) as response:
             return dict(json.loads(response.read()))
@@ -244,15 +263,26 @@ class Synapse:
         mac = hmac.new(self.shared_secret.encode(), digestmod=hashlib.sha1)
         mac.update(
             b"\x00".join(
-                [nonce.encode(), localpart.encode(), password.encode(),
-                 b"admin" if admin else b"notadmin"]
+                [
+                    nonce.encode(),
+                    localpart.encode(),
+                    password.encode(),
+                    b"admin" if admin else b"notadmin",
+                ]
             )
         )
         done = self._request(
             "POST",
             "/_synapse/admin/v1/register",
-            {"nonce": nonce, "username": localpart, "password": password, "admin": admin,
-             "displayname": displayname or localpart, "mac": mac.hexdigest()},
+            {
+                "nonce": nonce,
+                "username": localpart,
+                "password": password,
+                "admin": admin,
+                "displayname": displayname or localpart,
+                "mac": mac.hexdigest(),
+            },
         )
-        return User(str(done["user_id"]), password, str(done["access_token"]),
-                    str(done["device_id"]))
+        return User(
+            str(done["user_id"]), password, str(done["access_token"]), str(done["device_id"])
+        )

@@ -1,0 +1,32 @@
+"""Pytest fixtures for the Matrix tests: one Synapse per test session.
+
+Import them into a folder's `conftest.py` (`from tests.kit.matrix.fixtures import synapse`).
+When Synapse cannot be installed or started the tests that need it are skipped with the reason
+in capitals, except under `CI`, where they fail: CI must run the Matrix tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.kit.matrix.synapse import Synapse, SynapseUnavailable, ensure_installed
+
+
+@pytest.fixture(scope="session")
+def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synapse]:
+    """A running Synapse on loopback for the whole session (installed on first use)."""
+    directory: Path = tmp_path_factory.mktemp("synapse")
+    try:
+        server = Synapse(directory, ensure_installed()).start()
+    except SynapseUnavailable as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the Matrix tests, but Synapse is unavailable: {error}")
+        pytest.skip(f"MATRIX TESTS SKIPPED — SYNAPSE IS UNAVAILABLE: {error}")
+    try:
+        yield server
+    finally:
+        server.stop()
