@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Coroutine
 from typing import Any
 
@@ -60,6 +61,7 @@ class MatrixAdapter:
         self._chains: dict[str, asyncio.Task[None]] = {}
         self._joining: set[str] = set()
         self.undecryptable: list[MegolmEvent] = []
+        self.handled: deque[str] = deque(maxlen=1000)  # event ids just handled (tests wait on it)
 
     @property
     def platform(self) -> str:
@@ -89,6 +91,8 @@ class MatrixAdapter:
         await self._after_sync()
         if not resuming:
             self._listen()  # the first time: history is not commands for this bot
+        for room in list(self.client.invited_rooms.values()):  # invited while it was away
+            await self._consider(room.room_id, room.inviter or "", is_direct=False)
         self._loop = asyncio.create_task(self._sync_forever(), name="matrix-sync")
 
     async def close(self) -> None:
@@ -190,22 +194,31 @@ class MatrixAdapter:
     async def _on_invite(self, room: MatrixRoom, event: InviteMemberEvent) -> None:
         if event.state_key != self.client.user_id or event.membership != "invite":
             return
-        if room.room_id in self._joining or room.room_id in self.client.rooms:
+        direct = bool((event.content or {}).get("is_direct"))
+        await self._consider(room.room_id, event.sender, is_direct=direct)
+
+    async def _consider(self, room_id: str, inviter: str, *, is_direct: bool) -> None:
+        """Join by the invitation policy: program rooms from anyone, others (DMs) from people
+        on an allowed homeserver."""
+        if room_id in self._joining or room_id in self.client.rooms:
             return
-        server = event.sender.partition(":")[2]
+        server = inviter.partition(":")[2]
         allowed = self.config.allowed_servers or frozenset({self.config.server_name})
-        if room.room_id not in self.config.program_rooms and server not in allowed:
-            log.info("matrix: declined an invitation from %s (not an allowed server)", server)
+        program_room = room_id in self.config.program_rooms
+        if not program_room and server not in allowed:
+            log.info("matrix: declined an invitation from a user on %s (not allowed)", server)
             return
-        self._joining.add(room.room_id)
-        joined = await self.client.join(room.room_id)
-        self._joining.discard(room.room_id)
+        self._joining.add(room_id)
+        try:
+            joined = await self.client.join(room_id)
+        finally:
+            self._joining.discard(room_id)
         if isinstance(joined, JoinError):
-            log.warning("matrix: could not join %s: %s", room.room_id, joined.message)
+            log.warning("matrix: could not join %s: %s", room_id, joined.message)
             return
-        self.book.joined_at[room.room_id] = int(time.time() * 1000)
-        if (event.content or {}).get("is_direct") and room.room_id not in self.config.program_rooms:
-            self.book.remember_dm(event.sender, room.room_id)
+        self.book.joined_at[room_id] = int(time.time() * 1000)
+        if is_direct and not program_room:
+            self.book.remember_dm(inviter, room_id)
 
     def _spawn(self, sender: str, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` after the sender's earlier events (their order kept), off the sync loop."""
@@ -230,11 +243,15 @@ class MatrixAdapter:
     async def _handle(self, event_id: str, seen: Seen) -> None:
         services = self._services
         assert services is not None
-        event = event_of(seen, self._port.workspace, self.config.prefix)
-        if event is None or not await services.first_time(event_id):
-            return
-        reply = await services.handle(event)
-        await self.show(event, reply)
+        try:
+            event = event_of(seen, self._port.workspace, self.config.prefix)
+            if event is None or not await services.first_time(event_id):
+                return
+            reply = await services.handle(event)
+            await self.show(event, reply)
+        finally:
+            self.handled.append(event_id)
+            await self.synced.notify()
 
     async def show(self, event: Event, reply: Reply) -> None:
         """Core's reply where the person acted, or in their DM when it is private."""

@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +26,8 @@ from typing import Any
 
 from nio import (
     AsyncClient,
-    ProfileGetDisplayNameResponse,
     MatrixRoom,
+    ProfileGetDisplayNameResponse,
     RoomCreateError,
     RoomCreateResponse,
     RoomPreset,
@@ -65,11 +66,11 @@ def encrypted_room_state(history: str = "invited") -> list[dict[str, Any]]:
     ]
 
 
-def power_levels(bot: str) -> dict[str, Any]:
-    """Members talk; invitations, names, settings and removals stay with the bot (and with
-    anyone a coordinator raises to moderator)."""
+def power_levels() -> dict[str, Any]:
+    """Members talk; invitations, names, settings and removals stay with the bot, the room's
+    creator (and anyone it raises to moderator). `users` is left to the server: it ranks the
+    creator highest in every room version (from version 12 on, outside this event)."""
     return {
-        "users": {bot: 100},
         "users_default": 0,
         "events_default": 0,
         "invite": 50,
@@ -79,6 +80,14 @@ def power_levels(bot: str) -> dict[str, Any]:
         "state_default": 50,
         "events": {"m.reaction": 0, "m.room.redaction": 0},
     }
+
+
+CREATOR_LEVEL = 100  # room creators, above every power level from room version 12 on
+
+
+def _creators_rank_highest(room: MatrixRoom) -> bool:
+    version = room.room_version
+    return version.isdigit() and int(version) >= 12
 
 
 def alias_of(workspace_id: str, name: str) -> str:
@@ -134,9 +143,9 @@ class Synced:
         async with self._changed:
             self._changed.notify_all()
 
-    async def until(self, ready: Callable[[], bool], timeout: float = ROOM_READY_TIMEOUT) -> None:
+    async def until(self, ready: Callable[[], bool], within: float = ROOM_READY_TIMEOUT) -> None:
         async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(ready), timeout)
+            await asyncio.wait_for(self._changed.wait_for(ready), within)
 
 
 def reaction_hint(prompt: Prompt) -> str:
@@ -160,6 +169,8 @@ class MatrixPort:
         self._keys = asyncio.Lock()
         self._creating = asyncio.Semaphore(config.space_concurrency)
         self._dm_locks: dict[str, asyncio.Lock] = {}
+        self._creators_of: dict[str, frozenset[str]] = {}
+        self.sent: deque[tuple[str, str]] = deque(maxlen=1000)  # (room, event) sent lately
 
     @property
     def platform(self) -> str:
@@ -238,6 +249,7 @@ class MatrixPort:
         )
         if not isinstance(sent, RoomSendResponse):
             raise OSError(f"sending to {room_id} failed: {sent}")
+        self.sent.append((room_id, str(sent.event_id)))
         return str(sent.event_id)
 
     def _room(self, room_id: str) -> MatrixRoom:
@@ -364,7 +376,7 @@ class MatrixPort:
             preset=RoomPreset.private_chat,
             invite=[m.user_id for m in members],
             initial_state=state,
-            power_level_override=power_levels(self.client.user_id),
+            power_level_override=power_levels(),
         )
         if isinstance(made, RoomCreateError):
             again = await self._by_alias(alias)  # made meanwhile by a retry or another instance
@@ -397,7 +409,11 @@ class MatrixPort:
 
     async def archive_space(self, space: SpaceRef) -> None:
         """Read-only for everyone (the history stays with its members), then the bot leaves."""
-        levels = {**power_levels(self.client.user_id), "events_default": 100}
+        current = await self.client.room_get_state_event(space.space_id, "m.room.power_levels")
+        levels = {
+            **dict(getattr(current, "content", None) or power_levels()),
+            "events_default": 100,
+        }
         done = await self.client.room_put_state(space.space_id, "m.room.power_levels", levels)
         if not hasattr(done, "event_id"):
             raise OSError(f"archiving {space.space_id} failed: {done}")
@@ -410,6 +426,23 @@ class MatrixPort:
         levels = {}
         for room_id in self.config.program_rooms:
             room = self.client.rooms.get(room_id)
-            if room is not None:
-                levels[room_id] = room.power_levels.get_user_level(user.user_id)
+            if room is None:
+                continue
+            level = room.power_levels.get_user_level(user.user_id)
+            if _creators_rank_highest(room) and user.user_id in await self._creators(room_id):
+                level = CREATOR_LEVEL
+            levels[room_id] = level
         return UserInfo(display_name=name or user.user_id, power_levels=levels)
+
+    async def _creators(self, room_id: str) -> frozenset[str]:
+        """Who created a room (from room version 12 on they outrank every power level)."""
+        if room_id not in self._creators_of:
+            found = await self.client.room_get_state(room_id)
+            creators: set[str] = set()
+            for event in getattr(found, "events", []):
+                if event.get("type") == "m.room.create":
+                    content = event.get("content") or {}
+                    creators = {str(event.get("sender"))}
+                    creators.update(map(str, content.get("additional_creators") or []))
+            self._creators_of[room_id] = frozenset(creators)
+        return self._creators_of[room_id]

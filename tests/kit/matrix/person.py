@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from nio import (
+    Api,
     AsyncClient,
     AsyncClientConfig,
-    Api,
     InviteMemberEvent,
     LoginResponse,
     MatrixRoom,
@@ -61,6 +61,7 @@ class Person:
         )
         self.rooms: dict[str, list[Shown]] = {}
         self.undecryptable: list[MegolmEvent] = []
+        self.seen_ids: set[str] = set()  # every message event this client received
         self.accept_from: set[str] = set()  # whose invitations to accept ("" = anyone)
         self._loop: asyncio.Task[None] | None = None
         self._synced = asyncio.Condition()
@@ -89,8 +90,8 @@ class Person:
                 await self._loop
         await self.client.close()
 
-    async def _sync(self, timeout: int) -> None:
-        done = await self.client.sync(timeout=timeout, set_presence="offline")
+    async def _sync(self, poll_ms: int) -> None:
+        done = await self.client.sync(timeout=poll_ms, set_presence="offline")
         if isinstance(done, SyncResponse):
             if self.client.should_upload_keys:
                 await self.client.keys_upload()
@@ -110,11 +111,12 @@ class Person:
                 await asyncio.sleep(0.2)
 
     async def _on_invite(self, room: MatrixRoom, event: InviteMemberEvent) -> None:
-        if event.state_key == self.user_id and event.membership == "invite":
-            if "" in self.accept_from or event.sender in self.accept_from:
-                await self.client.join(room.room_id)
+        mine = event.state_key == self.user_id and event.membership == "invite"
+        if mine and ("" in self.accept_from or event.sender in self.accept_from):
+            await self.client.join(room.room_id)
 
     async def _on_message(self, room: MatrixRoom, event: RoomMessage) -> None:
+        self.seen_ids.add(event.event_id)
         content = dict(event.source.get("content") or {})
         relates = content.get("m.relates_to") or {}
         shown = self.rooms.setdefault(room.room_id, [])
@@ -137,18 +139,19 @@ class Person:
 
     async def _on_undecryptable(self, room: MatrixRoom, event: MegolmEvent) -> None:
         self.undecryptable.append(event)
+        self.seen_ids.add(event.event_id)
 
     # --- acting -----------------------------------------------------------------------------
 
-    async def caught_up(self, timeout: float = 20) -> None:
+    async def caught_up(self, within: float = 20) -> None:
         """Until a sync that began after this call has been processed."""
         async with self._synced:
-            target = self._batches + 2
-            await asyncio.wait_for(self._synced.wait_for(lambda: self._batches >= target), timeout)
+            target = self._batches + 1
+            await asyncio.wait_for(self._synced.wait_for(lambda: self._batches >= target), within)
 
-    async def until(self, room_id: str, seen: Any, timeout: float = 20) -> None:
+    async def until(self, room_id: str, seen: Any, within: float = 20) -> None:
         """Until `seen(list of what the room shows)` is true."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while not seen(self.rooms.get(room_id, [])):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{self.name}: room {room_id} never showed it")
@@ -156,8 +159,16 @@ class Person:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._synced.wait(), 1)
 
-    async def joined(self, room_id: str, timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
+    async def received(self, event_ids: set[str], within: float = 15) -> None:
+        """Until this client has received every one of `event_ids` (or `within` seconds passed)."""
+        deadline = time.monotonic() + within
+        while not event_ids <= self.seen_ids and time.monotonic() < deadline:
+            async with self._synced:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._synced.wait(), 1)
+
+    async def joined(self, room_id: str, within: float = 20) -> None:
+        deadline = time.monotonic() + within
         while room_id not in self.client.rooms:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{self.name} never joined {room_id}")
