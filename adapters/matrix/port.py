@@ -26,6 +26,7 @@ from typing import Any
 
 from nio import (
     AsyncClient,
+    JoinError,
     MatrixRoom,
     ProfileGetDisplayNameResponse,
     RoomCreateError,
@@ -90,9 +91,10 @@ def _creators_rank_highest(room: MatrixRoom) -> bool:
     return version.isdigit() and int(version) >= 12
 
 
-def alias_of(workspace_id: str, name: str) -> str:
-    """The alias local part that finds a match room again (hashed: names stay private)."""
-    return "mentorbot-" + hashlib.sha256(f"{workspace_id}\0{name}".encode()).hexdigest()[:24]
+def alias_of(bot: str, workspace_id: str, name: str) -> str:
+    """The alias local part that finds a bot's match room again (hashed: names stay private)."""
+    key = f"{bot}\0{workspace_id}\0{name}"
+    return "mentorbot-" + hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
 def txn_id(idempotency_key: str | None) -> str:
@@ -334,7 +336,7 @@ class MatrixPort:
         *,
         binding: Binding | None = None,
     ) -> SpaceRef:
-        alias = alias_of(workspace_id, name)
+        alias = alias_of(self.client.user_id, workspace_id, name)
         async with self._creating:
             room_id = await self._by_alias(alias)
             if room_id is None:
@@ -348,7 +350,13 @@ class MatrixPort:
 
     async def _by_alias(self, alias: str) -> str | None:
         found = await self.client.room_resolve_alias(f"#{alias}:{self.config.server_name}")
-        return found.room_id if isinstance(found, RoomResolveAliasResponse) else None
+        if not isinstance(found, RoomResolveAliasResponse):
+            return None
+        if found.room_id not in self.client.rooms:  # the bot left it: back in, or refuse
+            joined = await self.client.join(found.room_id)
+            if isinstance(joined, JoinError):
+                raise OSError(f"the match room {found.room_id} exists but the bot cannot rejoin it")
+        return found.room_id
 
     async def _create(
         self,

@@ -16,12 +16,10 @@ from tests.kit.drivers.matrix import MatrixDriver
 from tests.kit.drivers.shell import ShellDriver
 from tests.kit.drivers.slack import SlackDriver
 from tests.kit.harness import START
-from tests.kit.matrix.fixtures import synapse
 from tests.kit.matrix.synapse import Synapse
 from tests.kit.scenario import play
 
 DRIVERS = ["shell", "slack", "matrix"]
-__all__ = ["synapse"]  # the session's Synapse, for the Matrix driver
 
 
 @pytest_asyncio.fixture

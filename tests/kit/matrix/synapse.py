@@ -236,7 +236,7 @@ class Synapse:
     def __exit__(self, *_: object) -> None:
         self.stop()
 
-    def _request(
+    def request(
         self,
         method: str,
         path: str,
@@ -259,7 +259,7 @@ class Synapse:
         """A new user (its localpart made unique), logged in on a device of its own."""
         localpart = f"{localpart}{secrets.token_hex(3)}"
         password = secrets.token_hex(12)
-        nonce = str(self._request("GET", "/_synapse/admin/v1/register")["nonce"])
+        nonce = str(self.request("GET", "/_synapse/admin/v1/register")["nonce"])
         mac = hmac.new(self.shared_secret.encode(), digestmod=hashlib.sha1)
         mac.update(
             b"\x00".join(
@@ -271,7 +271,7 @@ class Synapse:
                 ]
             )
         )
-        done = self._request(
+        done = self.request(
             "POST",
             "/_synapse/admin/v1/register",
             {

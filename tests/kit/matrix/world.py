@@ -27,10 +27,8 @@ NAMES = {"ana": "Ana", "ben": "Ben", "cora": "Cora"}
 def program_file(directory: Path, server: str, room_id: str) -> Path:
     """The bundled program, bound to the homeserver with `room_id` naming its coordinators."""
     text = (ROOT / "programs" / "default.yaml").read_text()
-    binding = (
-        f'\nplatforms:\n  matrix: {{homeserver: "{server}", room: "{room_id}", '
-        "coordinator_power_level: 50}\n"
-    )
+    room = f', room: "{room_id}", coordinator_power_level: 50' if room_id else ""
+    binding = f'\nplatforms:\n  matrix: {{homeserver: "{server}"{room}}}\n'
     path = directory / "program.yaml"
     path.write_text(text + binding)
     return path
