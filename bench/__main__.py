@@ -10,10 +10,11 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import matching, reminders, roster_import, slack_ack
+from bench import matching, matrix_rooms, reminders, roster_import, slack_ack
 
 SUITES = {
     "matching": matching,
+    "matrix": matrix_rooms,
     "reminders": reminders,
     "roster_import": roster_import,
     "slack_ack": slack_ack,
