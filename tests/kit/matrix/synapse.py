@@ -21,6 +21,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -92,8 +93,11 @@ def free_port() -> int:
 _GENEROUS = {"per_second": 1000, "burst_count": 1000}
 
 
-def config(directory: Path, port: int, shared_secret: str) -> dict[str, object]:
+def config(
+    directory: Path, port: int, shared_secret: str, database: Path | None = None
+) -> dict[str, object]:
     """A homeserver config for tests: loopback only, SQLite, nothing that waits or federates."""
+    database = database or directory / "homeserver.db"
     return {
         "server_name": "localhost",
         "pid_file": str(directory / "homeserver.pid"),
@@ -107,7 +111,7 @@ def config(directory: Path, port: int, shared_secret: str) -> dict[str, object]:
                 "resources": [{"names": ["client"], "compress": False}],
             }
         ],
-        "database": {"name": "sqlite3", "args": {"database": str(directory / "homeserver.db")}},
+        "database": {"name": "sqlite3", "args": {"database": str(database)}},
         "media_store_path": str(directory / "media"),
         "signing_key_path": str(directory / "signing.key"),
         "log_config": str(directory / "log.yaml"),
@@ -168,6 +172,9 @@ class Synapse:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.shared_secret = secrets.token_hex(16)
         self.process: subprocess.Popen[bytes] | None = None
+        # the database in memory-backed storage when there is some: room creation is write-bound
+        shm = Path("/dev/shm")
+        self._memory = Path(tempfile.mkdtemp(prefix="synapse-", dir=shm)) if shm.is_dir() else None
 
     def start(self, timeout: float = 120) -> Synapse:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -177,7 +184,10 @@ class Synapse:
         }
         (self.directory / "log.yaml").write_text(yaml.safe_dump(log_config))
         path = self.directory / "homeserver.yaml"
-        path.write_text(yaml.safe_dump(config(self.directory, self.port, self.shared_secret)))
+        database = self._memory / "homeserver.db" if self._memory else None
+        path.write_text(
+            yaml.safe_dump(config(self.directory, self.port, self.shared_secret, database))
+        )
         generate = subprocess.run(
             [str(self.python), "-m", "synapse.app.homeserver", "-c", str(path), "--generate-keys"],
             capture_output=True,
@@ -229,6 +239,8 @@ class Synapse:
             self.process.kill()
             self.process.wait(timeout=5)
         self.process = None
+        if self._memory is not None:
+            shutil.rmtree(self._memory, ignore_errors=True)
 
     def __enter__(self) -> Synapse:
         return self.start()
