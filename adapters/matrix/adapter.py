@@ -80,6 +80,14 @@ class MatrixAdapter:
     async def start(self, services: AdapterServices) -> None:
         self._services = services
         await log_in(self.client, self.config)
+        if self.client.olm is not None:
+            key = self.client.olm.account.identity_keys["ed25519"]
+            log.info(
+                "matrix: %s on device %s (key %s): compare it when verifying the bot",
+                self.client.user_id,
+                self.client.device_id,
+                key,
+            )
         for info in await services.spaces(self.platform, self._port.workspace):
             self.book.matches.add(info.space.space_id)
         resuming = self.client.loaded_sync_token is not None
