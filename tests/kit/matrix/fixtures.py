@@ -1,12 +1,15 @@
 """Pytest fixtures for the Matrix tests: one Synapse per test session.
 
-Import them into a folder's `conftest.py` (`from tests.kit.matrix.fixtures import synapse`).
+Import them into a folder's `conftest.py` (`from tests.kit.matrix.fixtures import synapse,
+pytest_collection_finish`): the hook installs Synapse after collection when a collected test
+needs it, so a first install (minutes) does not count against any one test's timeout.
 When Synapse cannot be installed or started the tests that need it are skipped with the reason
 in capitals, except under `CI`, where they fail: CI must run the Matrix tests.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +17,13 @@ from pathlib import Path
 import pytest
 
 from tests.kit.matrix.synapse import Synapse, SynapseUnavailable, ensure_installed
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Install Synapse before the tests run, if any of them needs it (once per machine)."""
+    if any("synapse" in getattr(item, "fixturenames", ()) for item in session.items):
+        with contextlib.suppress(SynapseUnavailable):  # the fixture reports it, per test
+            ensure_installed()
 
 
 @pytest.fixture(scope="session")

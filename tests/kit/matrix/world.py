@@ -44,6 +44,7 @@ class World:
     adapter: MatrixAdapter | None = None
     app: App | None = None
     settled: set[tuple[str, str]] = field(default_factory=set)
+    homeserver: str = ""  # where the bot connects, when not straight to Synapse (a proxy)
 
     @classmethod
     async def create(
@@ -73,7 +74,7 @@ class World:
 
     def config(self) -> MatrixConfig:
         return MatrixConfig(
-            homeserver=self.synapse.base_url,
+            homeserver=self.homeserver or self.synapse.base_url,
             user_id=self.bot.user_id,
             password=self.bot.password,
             store_path=self.directory / "bot-store",

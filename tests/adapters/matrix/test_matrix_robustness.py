@@ -1,0 +1,66 @@
+"""A busy homeserver: rate limits are waited out as the server asks, failed syncs retried."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest_asyncio
+
+from core.clock import ManualClock
+from core.content import Text
+from core.identity import Conversation, PlatformUser
+from tests.kit.harness import START
+from tests.kit.matrix.proxy import Proxy
+from tests.kit.matrix.synapse import Synapse
+from tests.kit.matrix.world import World
+
+
+@pytest_asyncio.fixture
+async def behind_a_proxy(synapse: Synapse, tmp_path: Path) -> AsyncIterator[tuple[World, Proxy]]:
+    proxy = await Proxy(synapse.base_url).start()
+    world = await World.create(synapse, tmp_path, names={"ana": "Ana"})
+    world.homeserver = proxy.base_url
+    try:
+        await world.start_bot(f"sqlite:///{tmp_path / 'bot.db'}", ManualClock(START))
+        yield world, proxy
+    finally:
+        await world.close()
+        await proxy.close()
+
+
+async def test_m_limit_exceeded_is_waited_out_and_the_message_sent_once(
+    behind_a_proxy: tuple[World, Proxy],
+) -> None:
+    world, proxy = behind_a_proxy
+    assert world.adapter is not None
+    ana = world.people["ana"]
+    to = Conversation.dm(PlatformUser("matrix", "localhost", ana.user_id))
+    await world.adapter.port.send(to, Text("warming up"))  # the DM exists, keys are shared
+    proxy.bad.limited_sends, proxy.bad.retry_after_ms = 2, 400
+    started = time.monotonic()
+    await world.adapter.port.send(to, Text("Your check-in is due"), idempotency_key="r:1")
+    waited = time.monotonic() - started
+    await world.settle()
+    assert proxy.bad.refused == 2
+    assert waited >= 0.8, f"sent after {waited:.2f} s: the server asked for 2 × 0.4 s"
+    room = world.adapter.port.book.dms[ana.user_id]
+    shown = [s.body for s in ana.rooms[room]]
+    assert shown.count("Your check-in is due") == 1, shown
+
+
+async def test_failed_syncs_are_retried_and_nothing_is_missed(
+    behind_a_proxy: tuple[World, Proxy],
+) -> None:
+    world, proxy = behind_a_proxy
+    assert world.adapter is not None
+    ana = world.people["ana"]
+    dm = await ana.open_dm(world.bot.user_id)
+    await world.settle()
+    proxy.bad.failed_syncs = 2
+    sent = await ana.say(dm, "!mentor help")
+    await world.settle(sent)
+    assert proxy.bad.refused >= 2
+    replies = [s.body for s in ana.rooms[dm] if s.sender == world.bot.user_id]
+    assert any("!mentor join" in r for r in replies), replies
