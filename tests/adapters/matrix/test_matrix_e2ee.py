@@ -12,8 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
+from nio import DownloadResponse
+from nio.crypto.attachments import decrypt_attachment
 
 from core.clock import ManualClock
+from core.content import File
+from core.identity import Conversation, PlatformUser, SpaceRef
 from core.programs.program import Program
 from tests.kit.drivers.matrix import MatrixDriver
 from tests.kit.harness import START
@@ -64,6 +68,12 @@ async def test_a_match_room_holds_only_ciphertext_and_a_reaction_answers_the_che
     intro = "\n".join(driver.messages_in(room))
     assert "Welcome" in intro, "the introduction was decrypted by the members"
     await driver.say("ana", "Hi Ben, looking forward to this!", in_space=room)
+    app = driver._world.app
+    assert app is not None
+    async with app.store.transaction() as uow:
+        match = await uow.matches.by_space(SpaceRef("matrix", "localhost", room, ""))
+        assert match is not None
+        assert await uow.engagement.last_activity(match.key) == START.date(), "activity counted"
     await driver.advance(CHECKIN_EVERY + timedelta(hours=1))
     checkin = next(s for s in reversed(driver._bot_said("ben", room)) if "Check-in time" in s.body)
     ben = driver._person("ben")
@@ -128,4 +138,26 @@ async def test_a_private_answer_asked_in_a_shared_room_goes_to_the_dm(
     in_room = driver._bot_said("cora", world.program_room)
     assert not any("Everything I store" in s.body for s in in_room), "shown to the whole room"
     assert any("Everything I store about you" in m for m in driver.messages_to("ana"))
+    no_one_failed_to_decrypt(driver)
+
+
+async def test_a_file_goes_as_an_encrypted_attachment(driver: MatrixDriver) -> None:
+    world = driver._world
+    assert world.adapter is not None
+    ana = world.people["ana"]
+    data = b"name,goal\nAna,Lead a team\n"
+    to = Conversation.dm(PlatformUser("matrix", "localhost", ana.user_id))
+    await world.adapter.port.send(to, File("my-data.csv", "text/csv", data, "Your data"))
+    await world.settle()
+    room = world.adapter.port.book.dms[ana.user_id]
+    (event,) = [s.content for s in ana.rooms[room] if s.content.get("msgtype") == "m.file"]
+    assert "url" not in event, "an encrypted room gets no plain attachment"
+    secret = event["file"]
+    fetched = await ana.client.download(secret["url"])
+    assert isinstance(fetched, DownloadResponse), fetched
+    assert fetched.body != data, "the server stores ciphertext"
+    plain = decrypt_attachment(
+        fetched.body, secret["key"]["k"], secret["hashes"]["sha256"], secret["iv"]
+    )
+    assert plain == data
     no_one_failed_to_decrypt(driver)

@@ -1,4 +1,5 @@
-"""A busy homeserver: rate limits are waited out as the server asks, failed syncs retried."""
+"""A busy homeserver: rate limits are waited out as the server asks, failed syncs retried;
+and the invitation policy: people from other homeservers cannot pull the bot into rooms."""
 
 from __future__ import annotations
 
@@ -64,3 +65,21 @@ async def test_failed_syncs_are_retried_and_nothing_is_missed(
     assert proxy.bad.refused >= 2
     replies = [s.body for s in ana.rooms[dm] if s.sender == world.bot.user_id]
     assert any("!mentor join" in r for r in replies), replies
+
+
+async def test_invitations_from_servers_not_allowed_are_declined(
+    synapse: Synapse, tmp_path: Path
+) -> None:
+    world = await World.create(synapse, tmp_path, names={"ana": "Ana"})
+    world.allowed_servers = frozenset({"partner.example.org"})  # not the test server
+    try:
+        await world.start_bot(f"sqlite:///{tmp_path / 'bot.db'}", ManualClock(START))
+        assert world.adapter is not None
+        ana = world.people["ana"]
+        dm = await ana.open_dm(world.bot.user_id)
+        for _ in range(3):
+            await ana.caught_up()
+        assert dm not in world.adapter.client.rooms
+        assert dm in world.adapter.client.invited_rooms, "left pending, not joined"
+    finally:
+        await world.close()

@@ -45,6 +45,7 @@ class World:
     app: App | None = None
     settled: set[tuple[str, str]] = field(default_factory=set)
     homeserver: str = ""  # where the bot connects, when not straight to Synapse (a proxy)
+    allowed_servers: frozenset[str] = frozenset()  # the bot's invitation policy (its own: empty)
 
     @classmethod
     async def create(
@@ -80,6 +81,7 @@ class World:
             store_path=self.directory / "bot-store",
             prefix=PREFIX,
             program_rooms=frozenset({self.program_room} - {""}),
+            allowed_servers=self.allowed_servers,
         )
 
     async def start_bot(self, database_url: str, clock: Clock) -> App:
