@@ -147,9 +147,7 @@ class MatrixAdapter:
         client = self.client
         if client.should_upload_keys:
             await client.keys_upload()
-        async with self._port._keys:
-            if client.should_query_keys:
-                await client.keys_query()
+        await self._port.refresh_keys()
         if client.should_claim_keys:
             await client.keys_claim(client.get_users_for_key_claiming())
         await self.synced.notify()

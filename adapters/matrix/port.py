@@ -287,6 +287,12 @@ class MatrixPort:
                     else:
                         self.client.blacklist_device(device)
 
+    async def refresh_keys(self) -> None:
+        """Query the device keys of people whose devices changed (one query at a time)."""
+        async with self._keys:
+            if self.client.should_query_keys:
+                await self.client.keys_query()
+
     # --- rooms --------------------------------------------------------------------------------
 
     async def _room_of(self, to: Conversation) -> str:

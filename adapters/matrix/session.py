@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -42,7 +42,6 @@ class MatrixConfig:
     space_concurrency: int = 5  # match rooms created at once during a commit
     sync_timeout_ms: int = 30_000
     max_backoff: float = 30.0
-    extra: dict[str, str] = field(default_factory=dict)
 
     def check(self) -> None:
         if not self.homeserver.startswith(("http://", "https://")):
