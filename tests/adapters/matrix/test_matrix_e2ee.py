@@ -18,10 +18,12 @@ from nio.crypto.attachments import decrypt_attachment
 from core.clock import ManualClock
 from core.content import File
 from core.identity import Conversation, PlatformUser, SpaceRef
+from core.programs.bindings import MatrixBinding
 from core.programs.program import Program
 from tests.kit.drivers.matrix import MatrixDriver
 from tests.kit.harness import START
 from tests.kit.matrix.synapse import Synapse
+from tests.kit.matrix.world import World
 from tests.kit.scenario import CHECKIN_EVERY, MENTEE, MENTOR
 
 
@@ -161,3 +163,41 @@ async def test_a_file_goes_as_an_encrypted_attachment(driver: MatrixDriver) -> N
     )
     assert plain == data
     no_one_failed_to_decrypt(driver)
+
+
+async def test_a_match_room_joins_the_programs_space(synapse: Synapse, tmp_path: Path) -> None:
+    world = await World.create(synapse, tmp_path)
+    try:
+        cora = world.people["cora"]
+        made = await cora.client.room_create(
+            space=True,
+            name="Mentoring program",
+            invite=[world.bot.user_id],
+            power_level_override={"users": {world.bot.user_id: 50}},  # may add rooms
+        )
+        space_id = str(made.room_id)  # type: ignore[union-attr]
+        world.program_room = space_id  # bound, so the bot accepts the invitation
+        await world.start_bot(f"sqlite:///{tmp_path / 'bot.db'}", ManualClock(START))
+        assert world.adapter is not None
+        people = [
+            PlatformUser("matrix", "localhost", world.people[p].user_id) for p in ("ana", "ben")
+        ]
+        binding = MatrixBinding(homeserver="localhost", space=space_id)
+        room = await world.adapter.port.create_space(
+            "localhost", "mentoring-ana-ben", "Mentoring: Ana & Ben", people, binding=binding
+        )
+        state = "/_matrix/client/v3/rooms/{}/state/{}/{}"
+        child = synapse.request(
+            "GET",
+            state.format(space_id, "m.space.child", room.space_id),
+            token=cora.account.access_token,
+        )
+        assert child["via"] == ["localhost"]
+        parent = synapse.request(
+            "GET",
+            state.format(room.space_id, "m.space.parent", space_id),
+            token=world.bot.access_token,
+        )
+        assert parent["canonical"] is True
+    finally:
+        await world.close()
