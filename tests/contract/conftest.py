@@ -13,12 +13,16 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from tests.kit.matrix.fixtures import pytest_collection_finish, synapse
+from tests.kit.matrix.fixtures import (
+    pytest_collection_finish,
+    pytest_collection_modifyitems,
+    synapse,
+)
 from tests.kit.matrix.synapse import Synapse
 from tests.kit.ports import PortUnderTest, fake_chat_port, matrix_port, shell_port, slack_port
 
 PORTS = ["fake_chat", "shell", "slack", "matrix"]
-__all__ = ["pytest_collection_finish", "synapse"]
+__all__ = ["pytest_collection_finish", "pytest_collection_modifyitems", "synapse"]
 
 
 @pytest_asyncio.fixture

@@ -1,8 +1,9 @@
 """Pytest fixtures for the Matrix tests: one Synapse per test session.
 
 Import them into a folder's `conftest.py` (`from tests.kit.matrix.fixtures import synapse,
-pytest_collection_finish`): the hook installs Synapse after collection when a collected test
-needs it, so a first install (minutes) does not count against any one test's timeout.
+pytest_collection_finish, pytest_collection_modifyitems`): the hooks give tests on Synapse a
+longer timeout, and install Synapse after collection when a collected test needs it, so a first
+install (minutes) does not count against any one test's timeout.
 When Synapse cannot be installed or started the tests that need it are skipped with the reason
 in capitals, except under `CI`, where they fail: CI must run the Matrix tests.
 """
@@ -17,6 +18,15 @@ from pathlib import Path
 import pytest
 
 from tests.kit.matrix.synapse import Synapse, SynapseUnavailable, ensure_installed
+
+MATRIX_TEST_TIMEOUT = 300  # seconds: a whole story through a real homeserver, on a busy machine
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the real Synapse get a longer timeout than the suite's default."""
+    for item in items:
+        if "synapse" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.timeout(MATRIX_TEST_TIMEOUT))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
