@@ -83,3 +83,30 @@ async def test_invitations_from_servers_not_allowed_are_declined(
         assert dm in world.adapter.client.invited_rooms, "left pending, not joined"
     finally:
         await world.close()
+
+
+async def test_with_verified_trust_only_verified_devices_can_read_the_bot(
+    synapse: Synapse, tmp_path: Path
+) -> None:
+    world = await World.create(synapse, tmp_path, names={"ana": "Ana"})
+    world.trust = "verified"
+    try:
+        await world.start_bot(f"sqlite:///{tmp_path / 'bot.db'}", ManualClock(START))
+        assert world.adapter is not None
+        port, ana = world.adapter.port, world.people["ana"]
+        to = Conversation.dm(PlatformUser("matrix", "localhost", ana.user_id))
+        await port.send(to, Text("for verified eyes only"))
+        await world.settle()
+        room = port.book.dms[ana.user_id]
+        assert not any("verified eyes" in s.body for s in ana.rooms.get(room, []))
+        assert ana.undecryptable, "her unverified device got no key"
+
+        (device,) = world.adapter.client.device_store.active_user_devices(ana.user_id)
+        world.adapter.client.unblacklist_device(device)
+        world.adapter.client.verify_device(device)  # as an operator verifying her, by hand
+        world.adapter.client.invalidate_outbound_session(room)
+        await port.send(to, Text("now you can read this"))
+        await world.settle()
+        assert any("now you can read this" in s.body for s in ana.rooms[room])
+    finally:
+        await world.close()

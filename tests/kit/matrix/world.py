@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from adapters.matrix.adapter import MatrixAdapter
-from adapters.matrix.session import MatrixConfig
+from adapters.matrix.session import MatrixConfig, Trust
 from bot.app import App, build
 from core.clock import Clock
 from tests.kit.drivers.wiring import ROOT, settings_for
@@ -46,6 +46,7 @@ class World:
     settled: set[tuple[str, str]] = field(default_factory=set)
     homeserver: str = ""  # where the bot connects, when not straight to Synapse (a proxy)
     allowed_servers: frozenset[str] = frozenset()  # the bot's invitation policy (its own: empty)
+    trust: Trust = "tofu"
 
     @classmethod
     async def create(
@@ -82,6 +83,7 @@ class World:
             prefix=PREFIX,
             program_rooms=frozenset({self.program_room} - {""}),
             allowed_servers=self.allowed_servers,
+            trust=self.trust,
         )
 
     async def start_bot(self, database_url: str, clock: Clock) -> App:
