@@ -197,6 +197,7 @@ class Synapse:
             timeout=120,
         )
         if generate.returncode != 0:
+            self.stop()
             raise SynapseUnavailable(f"synapse --generate-keys failed:\n{generate.stderr[-2000:]}")
         output = (self.directory / "stdout.log").open("wb")
         self.process = subprocess.Popen(
@@ -208,6 +209,7 @@ class Synapse:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self.stop()
                 raise SynapseUnavailable(f"synapse exited at start:\n{self.tail()}")
             try:
                 with urllib.request.urlopen(f"{self.base_url}/_matrix/client/versions", timeout=2):
@@ -230,15 +232,14 @@ class Synapse:
         return "\n".join(parts)
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
-        self.process = None
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+            self.process = None
         if self._memory is not None:
             shutil.rmtree(self._memory, ignore_errors=True)
 
