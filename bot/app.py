@@ -92,6 +92,7 @@ class App:
             stop=self.stopping.set,
             spaces=self.bot.spaces,
             pending=self.bot.pending,
+            shown=self.bot.shown,
         )
 
     async def close(self) -> None:

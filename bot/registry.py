@@ -16,7 +16,7 @@ ADAPTERS: Mapping[str, str | None] = {
     "shell": "bot.platforms.shell:create",
     "slack": "bot.platforms.slack:create",
     "discord": "bot.platforms.discord:create",
-    "matrix": None,
+    "matrix": "bot.platforms.matrix:create",
 }
 
 

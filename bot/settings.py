@@ -63,8 +63,16 @@ class Settings(BaseSettings):
     matrix_password: SecretStr | None = Field(None, validation_alias="MATRIX_PASSWORD")
     matrix_access_token: SecretStr | None = Field(None, validation_alias="MATRIX_ACCESS_TOKEN")
     matrix_store_path: Path = Field(Path(".mentorbot-store"), validation_alias="MATRIX_STORE_PATH")
+    matrix_allowed_servers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="MATRIX_ALLOWED_SERVERS"
+    )
+    matrix_device_trust: Literal["tofu", "verified"] = Field(
+        "tofu", validation_alias="MATRIX_DEVICE_TRUST"
+    )
 
-    @field_validator("programs", "adapters", "discord_guild_ids", mode="before")
+    @field_validator(
+        "programs", "adapters", "discord_guild_ids", "matrix_allowed_servers", mode="before"
+    )
     @classmethod
     def _comma_lists(cls, value: object) -> object:
         """Lists are written as comma-separated values: `MENTORBOT_ADAPTERS=slack,matrix`."""

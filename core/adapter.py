@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Protocol
 from core.clock import Clock
 from core.content import Content, Reply
 from core.events import Event
-from core.identity import PlatformUser
-from core.ports import ChatPort
+from core.identity import Conversation, PlatformUser
+from core.ports import ChatPort, MessageRef
 from core.spaces import SpaceInfo
 
 if TYPE_CHECKING:  # core.service is heavy; adapters only need the type
@@ -38,6 +38,10 @@ async def _no_spaces(platform: str, workspace_id: str) -> list[SpaceInfo]:
 
 async def _nothing_pending(user: PlatformUser) -> list[Content]:
     return []
+
+
+async def _not_noted(where: Conversation, prompt_id: str, message: MessageRef) -> None:
+    return None
 
 
 class AdapterConfigError(ValueError):
@@ -58,7 +62,9 @@ class AdapterServices:
     * `spaces` — the match spaces made on a platform in a workspace, with their members' user
       ids (from the database: an adapter without memory of its own learns its rooms here);
     * `pending` — what a person still has to answer in their DM (their onboarding step or the
-      latest open prompt), to show again when they come back after a restart.
+      latest open prompt), to show again when they come back after a restart;
+    * `shown` — a prompt of a reply was shown as this platform message (so a reaction to that
+      message answers it, even after a restart).
     """
 
     handle: Callable[[Event], Awaitable[Reply]]
@@ -69,6 +75,7 @@ class AdapterServices:
     stop: Callable[[], None]
     spaces: Callable[[str, str], Awaitable[list[SpaceInfo]]] = _no_spaces
     pending: Callable[[PlatformUser], Awaitable[list[Content]]] = _nothing_pending
+    shown: Callable[[Conversation, str, MessageRef], Awaitable[None]] = _not_noted
 
 
 class Adapter(Protocol):

@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 _SLACK_TEAM = re.compile(r"^[TE][A-Z0-9]{2,}$")
 _SLACK_USER = re.compile(r"^[UWB][A-Z0-9]{2,}$")
 _SNOWFLAKE = re.compile(r"^[0-9]{1,20}$")
-_MATRIX_ROOM = re.compile(r"^![^:\s]+:[^\s]+$")
+# `!opaque:server`, or `!hash` alone from room version 12 on (room ids no longer name a server)
+_MATRIX_ROOM = re.compile(r"^![^:\s]+(:[^\s]+)?$")
 _MATRIX_USER = re.compile(r"^@[^:\s]+:[^\s]+$")
 _SERVER_NAME = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 _SHELL_NAME = re.compile(r"^\S{1,64}$")
@@ -140,8 +141,8 @@ class MatrixBinding(_Binding):
     def _room_id(cls, value: str | None) -> str | None:
         if value is not None and not _MATRIX_ROOM.match(value):
             raise ValueError(
-                f"{value!r} is not a Matrix room id: they start with '!' and name their "
-                "server, like !abc123:example.org (a room's settings → Advanced)"
+                f"{value!r} is not a Matrix room id: they start with '!', like "
+                "!abc123:example.org (a room's settings → Advanced)"
             )
         return value
 

@@ -43,6 +43,8 @@ from core.reminders.planning import plan_match_start
 
 log = logging.getLogger(__name__)
 CHUNK = 1000  # people handled between two yields to the event loop (large programs)
+# match spaces a commit opens at once: creating a room costs a platform several round trips
+SPACES_AT_ONCE = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,10 +379,17 @@ class Rounds:
         total = len(records)
         if progress:
             await progress.show(f"⏳ Opening private spaces: 0/{total}")
-        for done, record in enumerate(records, start=1):
-            await self.open_space(program, record.key)
+        slots, done = asyncio.Semaphore(SPACES_AT_ONCE), 0
+
+        async def opened(record: MatchRecord) -> None:
+            nonlocal done
+            async with slots:
+                await self.open_space(program, record.key)
+            done += 1
             if progress and (done == total or done % 10 == 0):
                 await progress.show(f"⏳ Opening private spaces: {done}/{total}")
+
+        await asyncio.gather(*(opened(record) for record in records))
         await self.outbox.flush(notes)
         each = "each with" if total > 1 else "with"
         left_out = (

@@ -8,13 +8,28 @@ add a fixture here and its name to `PORTS`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
-from tests.kit.ports import PortUnderTest, discord_port, fake_chat_port, shell_port, slack_port
+from tests.kit.matrix.fixtures import (
+    pytest_collection_finish,
+    pytest_collection_modifyitems,
+    synapse,
+)
+from tests.kit.matrix.synapse import Synapse
+from tests.kit.ports import (
+    PortUnderTest,
+    discord_port,
+    fake_chat_port,
+    matrix_port,
+    shell_port,
+    slack_port,
+)
 
-PORTS = ["fake_chat", "shell", "slack", "discord"]
+PORTS = ["fake_chat", "shell", "slack", "discord", "matrix"]
+__all__ = ["pytest_collection_finish", "pytest_collection_modifyitems", "synapse"]
 
 
 @pytest_asyncio.fixture
@@ -32,6 +47,12 @@ async def shell() -> AsyncIterator[PortUnderTest]:
 @pytest_asyncio.fixture
 async def slack() -> AsyncIterator[PortUnderTest]:
     async with slack_port() as case:
+        yield case
+
+
+@pytest_asyncio.fixture
+async def matrix(synapse: Synapse, tmp_path: Path) -> AsyncIterator[PortUnderTest]:
+    async with matrix_port(synapse, tmp_path) as case:
         yield case
 
 

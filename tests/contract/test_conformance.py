@@ -13,12 +13,14 @@ from core.clock import ManualClock
 from core.programs.program import Program
 from tests.kit.drivers.base import Driver
 from tests.kit.drivers.discord import DiscordDriver
+from tests.kit.drivers.matrix import MatrixDriver
 from tests.kit.drivers.shell import ShellDriver
 from tests.kit.drivers.slack import SlackDriver
 from tests.kit.harness import START
+from tests.kit.matrix.synapse import Synapse
 from tests.kit.scenario import play
 
-DRIVERS = ["shell", "slack", "discord"]
+DRIVERS = ["shell", "slack", "discord", "matrix"]
 
 
 @pytest_asyncio.fixture
@@ -50,6 +52,19 @@ async def discord_driver(tmp_path: Path, program: Program) -> AsyncIterator[Driv
     ).start()
     try:
         yield driver
+    finally:
+        await driver.close()
+
+
+@pytest_asyncio.fixture
+async def matrix_driver(
+    synapse: Synapse, tmp_path: Path, program: Program
+) -> AsyncIterator[Driver]:
+    driver = MatrixDriver(
+        synapse, tmp_path, f"sqlite:///{tmp_path / 'bot.db'}", program, ManualClock(START)
+    )
+    try:
+        yield await driver.start()
     finally:
         await driver.close()
 

@@ -51,7 +51,7 @@ def test_no_adapter_can_run_exits_2_with_the_reasons(tmp_path: Path) -> None:
     message = result.stderr.replace("\n", " ")
     assert "no adapter could start" in message
     assert "slack: Slack needs SLACK_BOT_TOKEN (or SLACK_CLIENT_ID/SECRET for OAuth)" in message
-    assert "matrix: the matrix adapter is not part of this version yet" in message
+    assert "matrix: the Matrix adapter needs MATRIX_HOMESERVER and MATRIX_USER_ID" in message
 
 
 def test_unknown_adapters_are_refused_with_the_known_ones(tmp_path: Path) -> None:

@@ -7,21 +7,27 @@ archived), so the contract can check that a call did something, not only that it
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from adapters.discord.app import DiscordAdapter, DiscordConfig
 from adapters.shell.adapter import ShellAdapter
 from adapters.slack.port import SlackPort
+from core.clock import ManualClock
 from core.content import as_text
 from core.identity import Conversation, ConversationKind, PlatformUser, SpaceRef
 from core.ports import ChatPort
 from tests.kit.discord import BOT_ID, GUILD, TOKEN, FakeDiscord
 from tests.kit.discord import USERS as DISCORD_USERS
 from tests.kit.fake_port import FakeChat
+from tests.kit.harness import START
+from tests.kit.matrix.synapse import Synapse
+from tests.kit.matrix.world import World
 from tests.kit.slack import BOT_TOKEN, BOT_USER, TEAM, USERS, FakeSlack
 
 People = tuple[PlatformUser, PlatformUser, PlatformUser]
@@ -163,3 +169,88 @@ def fake_archived(fake: FakeDiscord, space_id: str) -> bool:
     members = [o for o in channel.overwrites.values() if int(o.get("type") or 0) == 1]
     members = [o for o in members if str(o["id"]) != BOT_ID]
     return bool(members) and all(int(o.get("deny") or 0) & (1 << 11) for o in members)
+
+
+class _Settled:
+    """The Matrix port, each call followed by the people's clients catching up with it (a
+    client shows a message only after its next sync): the calls themselves are the port's."""
+
+    def __init__(self, port: ChatPort, world: World) -> None:
+        self._port, self._world = port, world
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._port, name)
+        if not asyncio.iscoroutinefunction(found):
+            return found
+
+        async def settled(*args: Any, **kwargs: Any) -> Any:
+            result = await found(*args, **kwargs)
+            await self._world.settle()
+            return result
+
+        return settled
+
+
+@asynccontextmanager
+async def matrix_port(synapse: Synapse, directory: Path) -> AsyncIterator[PortUnderTest]:
+    """The Matrix port of a running adapter on a real Synapse; people read with their clients."""
+    world = await World.create(synapse, directory)
+    await world.start_bot(f"sqlite:///{directory / 'bot.db'}", ManualClock(START))
+    assert world.adapter is not None
+    bot = world.bot
+    by_id = {p.user_id: p for p in world.people.values()}
+
+    def shown(where: Conversation) -> list[str]:
+        if where.kind is ConversationKind.DM:
+            person = by_id[where.id]
+            room = world.adapter.port.book.dms.get(where.id) if world.adapter else None
+            seen = person.rooms.get(room or "", [])
+        else:
+            seen = next(
+                (p.rooms[where.id] for p in world.people.values() if where.id in p.rooms), []
+            )
+        return [s.text for s in seen if s.sender == bot.user_id]
+
+    def state(room: str, path: str) -> dict[str, Any]:
+        return synapse.request(
+            "GET", f"/_matrix/client/v3/rooms/{room}/{path}", token=bot.access_token
+        )
+
+    def members(space: SpaceRef) -> set[str]:
+        chunk = state(space.space_id, "members")["chunk"]
+        present = {
+            e["state_key"]
+            for e in chunk  # type: ignore[union-attr]
+            if e["content"].get("membership") in ("join", "invite")
+        }
+        return present - {bot.user_id}
+
+    def archived(space: SpaceRef) -> bool:
+        """Read-only for its members, and the bot gone (as a remaining member reads it)."""
+        room = f"/_matrix/client/v3/rooms/{space.space_id}/state"
+        for person in world.people.values():
+            token = person.account.access_token
+            try:
+                levels = synapse.request("GET", f"{room}/m.room.power_levels", token=token)
+                the_bot = synapse.request("GET", f"{room}/m.room.member/{bot.user_id}", token=token)
+            except OSError:
+                continue  # not a member
+            return int(levels.get("events_default", 0)) >= 50 and the_bot["membership"] == "leave"
+        return False
+
+    try:
+        yield PortUnderTest(
+            _Settled(world.adapter.port, world),  # type: ignore[arg-type]
+            "localhost",
+            three(
+                lambda key: PlatformUser("matrix", "localhost", world.people[key].user_id),
+                "ana",
+                "ben",
+                "cora",
+            ),
+            shown,
+            members,
+            archived,
+        )
+    finally:
+        await world.close()

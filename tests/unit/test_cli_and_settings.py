@@ -97,11 +97,13 @@ def test_bad_settings_and_urls_give_clear_errors(
     assert "unknown adapter 'telegram'" in result.output
 
 
-def test_unbuilt_adapters_are_refused_honestly(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_matrix_without_its_settings_is_refused_naming_them(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MENTORBOT_ADAPTERS", "matrix")
     result = CliRunner().invoke(app, ["run"])
     assert result.exit_code == 2
-    assert "matrix adapter is not part of this version yet" in result.output
+    assert "matrix: the Matrix adapter needs MATRIX_HOMESERVER and MATRIX_USER_ID" in result.output
 
 
 def test_settings_from_env_file_and_adapter_defaults(env: Path) -> None:

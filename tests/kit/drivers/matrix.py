@@ -1,0 +1,184 @@
+"""The Matrix adapter driven through a real Synapse: people type and react in encrypted rooms
+with their own nio clients, and read what their clients decrypted.
+
+A person's DM is the direct room the bot shares with them alone; a space is a match room the
+bot made (three or more members). Choices are picked by reacting with the numbered keycap, as
+someone on Element would; everything else is typed. `say` waits until the bot has handled the
+message and every client has caught up, then returns what the bot showed the person meanwhile.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from core.clock import ManualClock
+from core.programs.program import Program, QuestionKind
+from tests.kit.drivers.base import Answer, Answers, Joined, Space
+from tests.kit.matrix.person import Person, Shown
+from tests.kit.matrix.synapse import Synapse
+from tests.kit.matrix.world import PREFIX, World
+
+CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTI_CHOICE)
+KEYCAP = "\ufe0f\u20e3"
+
+
+class MatrixDriver:
+    platform = "matrix"
+    lacks: frozenset[str] = frozenset()
+
+    def __init__(
+        self,
+        synapse: Synapse,
+        directory: Path,
+        database_url: str,
+        program: Program,
+        clock: ManualClock,
+    ) -> None:
+        self.synapse, self.directory = synapse, directory
+        self.database_url, self.program, self.clock = database_url, program, clock
+        self.world: World | None = None
+
+    async def start(self) -> MatrixDriver:
+        self.world = await World.create(self.synapse, self.directory)
+        await self.world.open_program_room("cora")
+        await self.world.start_bot(self.database_url, self.clock)
+        return self
+
+    async def close(self) -> None:
+        if self.world is not None:
+            await self.world.close()
+
+    async def restart(self) -> None:
+        world = self._world
+        await world.stop_bot()
+        await world.start_bot(self.database_url, self.clock)
+
+    @property
+    def _world(self) -> World:
+        assert self.world is not None
+        return self.world
+
+    def _person(self, who: str) -> Person:
+        return self._world.people[who]
+
+    # --- rooms as the person's client shows them ----------------------------------------------
+
+    def _dm(self, who: str) -> str | None:
+        person, bot = self._person(who), self._world.bot.user_id
+        rooms = [
+            r
+            for r in person.client.rooms.values()
+            if set(r.users) == {person.user_id, bot} and r.room_id != self._world.program_room
+        ]
+        return rooms[-1].room_id if rooms else None
+
+    def _bot_said(self, who: str, room_id: str | None) -> list[Shown]:
+        if room_id is None:
+            return []
+        bot = self._world.bot.user_id
+        return [s for s in self._person(who).rooms.get(room_id, []) if s.sender == bot]
+
+    def _visible(self, who: str, in_space: str | None) -> list[Shown]:
+        shown = self._bot_said(who, self._dm(who))
+        if in_space is not None:
+            shown += self._bot_said(who, in_space)
+        return shown
+
+    # --- acting ------------------------------------------------------------------------------
+
+    async def _dm_room(self, who: str) -> str:
+        room = self._dm(who)
+        if room is None:
+            room = await self._person(who).open_dm(self._world.bot.user_id)
+            await self._world.settle()
+        return room
+
+    async def say(self, who: str, line: str, *, in_space: str | None = None) -> str:
+        text = PREFIX + line[len("/mentor") :] if line.startswith("/mentor") else line
+        room = in_space if in_space is not None else await self._dm_room(who)
+        before = {s.event_id for s in self._visible(who, in_space)}
+        sent = await self._person(who).say(room, text)
+        await self._world.settle(sent)
+        return self._new(who, in_space, before)
+
+    def _new(self, who: str, in_space: str | None, before: set[str]) -> str:
+        return "\n".join(s.body for s in self._visible(who, in_space) if s.event_id not in before)
+
+    async def click(self, who: str, label: str, *, in_space: str | None = None) -> str:
+        """React with the keycap of `label`'s number on the newest prompt showing it."""
+        for room in ([in_space] if in_space else []) + [self._dm(who)]:
+            for shown in reversed(self._bot_said(who, room)):
+                number = _number_of(shown.body, label)
+                if number is None:
+                    continue
+                assert room is not None
+                before = {s.event_id for s in self._visible(who, in_space)}
+                sent = await self._person(who).react(room, shown.event_id, f"{number}{KEYCAP}")
+                await self._world.settle(sent)
+                return self._new(who, in_space, before)
+        raise AssertionError(f"no prompt offering {label!r} was shown to {who}")
+
+    async def join(
+        self, who: str, role: str, answers: Answers, *, first_try: Answers | None = None
+    ) -> Joined:
+        asked = await self.say(who, f"/mentor join {role}")
+        reason, again = "", False
+        for question in self.program.questions:
+            if question.ask.value not in (role, "both"):
+                continue
+            if first_try and question.id in first_try:
+                reason = await self.say(who, self._typed(question.id, first_try[question.id]))
+                again = question.prompt in reason
+            asked = await self.say(who, self._typed(question.id, answers[question.id]))
+        assert "policy" in asked.lower(), asked
+        return Joined(reason, again, await self.click(who, "I accept"))
+
+    def _typed(self, question_id: str, answer: Answer) -> str:
+        if answer is None:
+            return "skip"
+        question = next(q for q in self.program.questions if q.id == question_id)
+        values = [o.value for o in question.options]
+        if question.kind in CHOICE_KINDS and isinstance(answer, list):
+            return ", ".join(str(values.index(a) + 1) if a in values else a for a in answer)
+        if question.kind in CHOICE_KINDS and answer in values:
+            return str(values.index(answer) + 1)
+        return str(answer)
+
+    async def advance(self, delta: timedelta) -> None:
+        self.clock.advance(delta)
+        app = self._world.app
+        assert app is not None
+        await app.dispatcher.run_until_idle()
+        await self._world.settle()
+
+    # --- what clients show -------------------------------------------------------------------
+
+    def messages_to(self, who: str) -> list[str]:
+        return [s.body for s in self._bot_said(who, self._dm(who))]
+
+    def messages_in(self, space: str) -> list[str]:
+        for person in self._world.people.values():
+            if space in person.client.rooms:
+                return [s.body for s in self._bot_said(person.name, space)]
+        return []
+
+    def space_of(self, *people: str) -> Space | None:
+        world = self._world
+        ids = {world.people[p].user_id: p for p in world.people}
+        seen = world.people[people[0]].client.rooms
+        for room in reversed(list(seen.values())):
+            members = set(room.users) - {world.bot.user_id}
+            if len(room.users) < 3 or room.room_id == world.program_room:
+                continue
+            if {world.people[p].user_id for p in people} <= members:
+                return Space(room.room_id, frozenset(ids.get(m, m) for m in members))
+        return None
+
+
+def _number_of(body: str, label: str) -> int | None:
+    for line in body.splitlines():
+        number, dot, rest = line.strip().partition(". ")
+        if dot and number.isdigit() and rest.strip() == label:
+            return int(number)
+    return None
