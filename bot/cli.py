@@ -229,7 +229,7 @@ def _with_engine(work: Callable[..., Awaitable[T]]) -> T:
 def program_validate(
     files: Annotated[list[Path], typer.Argument(help="Program YAML files.", exists=False)],
 ) -> None:
-    """Check program files; print every problem with its file and question."""
+    """Check program files; print every problem with its file and question (exit 2 if any)."""
     from core.content import plural
     from core.programs.program import ProgramError, load_program
 
@@ -246,7 +246,7 @@ def program_validate(
             markup=False,
         )
     if failed:
-        raise typer.Exit(1)
+        raise typer.Exit(2)
 
 
 @program_app.command("show")

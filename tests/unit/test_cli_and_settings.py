@@ -41,7 +41,7 @@ def test_program_validate(env: Path) -> None:
     broken = env / "broken.yaml"
     broken.write_text(DEFAULT.read_text().replace("kind: timezone", "kind: zone", 1))
     bad = runner.invoke(app, ["program", "validate", str(broken)])
-    assert bad.exit_code == 1
+    assert bad.exit_code == 2
     assert "question 'timezone': kind" in bad.output
 
 

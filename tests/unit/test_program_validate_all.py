@@ -144,7 +144,7 @@ def test_program_validate_prints_every_problem(tmp_path: Path) -> None:
         timeout=60,
         check=False,
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "Traceback" not in result.stderr
     for _, words in BREAKAGES.values():
         assert words in result.stderr
