@@ -71,6 +71,18 @@ PARTICIPANT_VERBS = (
     Verb("leave", "leave", "leave the program", participant.leave, private=True),
     Verb("goals", "goals", "set or review your goals", participant.goals, private=True),
     Verb(
+        "checkin",
+        "checkin yes|not-yet [N]",
+        "answer, or change your answer to, your match's latest check-in",
+        participant.checkin,
+    ),
+    Verb(
+        "vote",
+        "vote extend|close [N]",
+        "cast, or change, your vote to extend or close your match",
+        participant.vote,
+    ),
+    Verb(
         "my-data",
         "my-data",
         "a file of everything the bot stores about you",

@@ -56,8 +56,12 @@ async def answer_checkin(ctx: Context, participant: Participant, arg: str, choic
         return Reply().say("That check-in has been replaced by a newer one; please answer that.")
     earlier = await _my_checkin(ctx, match, participant, checkin)
     if earlier is not None:
-        return Reply().say(f"You already answered this check-in on {when(earlier.answered_at)}.")
-    await _active(ctx, match, participant)
+        other = "not-yet" if earlier.answer is CheckInAnswer.YES else "yes"
+        return Reply().say(
+            f"You already answered this check-in on {when(earlier.answered_at)}. To change "
+            f"your answer: `{ctx.command} checkin {other}`."
+        )
+    await count_as_activity(ctx, match, participant)
     await ctx.uow.engagement.record_checkin(
         match.key, CheckIn(checkin, participant.key, answer, ctx.now)
     )
@@ -104,7 +108,7 @@ async def _checkin_superseded(ctx: Context, match: MatchRecord, number: int) -> 
     return await ctx.uow.prompts.find(match.space.conversation, newer) is not None
 
 
-async def _active(ctx: Context, match: MatchRecord, participant: Participant) -> None:
+async def count_as_activity(ctx: Context, match: MatchRecord, participant: Participant) -> None:
     """Answering a match's prompt is activity in the match, like a message in its space."""
     await ctx.uow.engagement.record_activity(match.key, participant.key, ctx.now.date())
 
@@ -193,8 +197,12 @@ async def vote_end(ctx: Context, participant: Participant, match_id: str, choice
     earlier = (await ctx.uow.engagement.votes(match.key)).get(participant.key)
     if earlier is not None:
         chose = "to extend" if earlier == "extend" else "to close the match"
-        return Reply().say(f"You already answered this: you chose {chose}.")
-    await _active(ctx, match, participant)
+        other = "close" if earlier == "extend" else "extend"
+        return Reply().say(
+            f"You already answered this: you chose {chose}. To change your vote: "
+            f"`{ctx.command} vote {other}`."
+        )
+    await count_as_activity(ctx, match, participant)
     await ctx.uow.engagement.vote(match.key, participant.key, choice, ctx.now)
     if choice == "extend":
         return Reply().say(

@@ -9,6 +9,7 @@ from core.content import Choice, Prompt, Reply, plural
 from core.context import Context
 from core.domain import Participant, ParticipantStatus
 from core.durations import InvalidDuration, describe_duration, parse_duration
+from core.engagement import changes as engagement_changes
 from core.engagement import chat as engagement_chat
 from core.engagement.health import match_health
 from core.onboarding.flow import PROFILE_FORM, form_for, form_steps
@@ -236,3 +237,17 @@ def _confirm(ctx: Context, kind: str, question: str, *, yes: str, no: str) -> Re
     return Reply().say(
         Prompt(ctx.prompt_id(kind), question, (Choice("yes", yes), Choice("no", no)))
     )
+
+
+async def checkin(ctx: Context, args: tuple[str, ...]) -> Reply:
+    participant = await enrolled(ctx)
+    if isinstance(participant, Reply):
+        return participant
+    return await engagement_changes.change_checkin(ctx, participant, args)
+
+
+async def vote(ctx: Context, args: tuple[str, ...]) -> Reply:
+    participant = await enrolled(ctx)
+    if isinstance(participant, Reply):
+        return participant
+    return await engagement_changes.change_vote(ctx, participant, args)

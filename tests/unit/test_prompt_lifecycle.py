@@ -94,7 +94,7 @@ async def test_the_end_question_is_answered_once_per_member(harness: Harness) ->
     end_id = f"{harness.bot.default_program.id}:end:{match.key}"
     assert "extend" in await click_in_room(harness, "ana", space, end_id, "extend")
     again = await click_in_room(harness, "ana", space, end_id, "close")
-    assert again == "You already answered this: you chose to extend."
+    assert again.startswith("You already answered this: you chose to extend.")
     async with harness.bot.store.transaction() as uow:
         assert await uow.engagement.votes(match.key) == {1: "extend"}
 
@@ -149,3 +149,42 @@ async def test_a_typed_label_with_commas_answers_and_a_wrong_number_is_asked_aga
     )
     typed = await harness.bot.handle(TextReceived(harness.user("ana"), dm, label))
     assert "I've asked Ben" in harness.text(typed)
+
+
+async def test_a_checkin_answer_is_changed_with_the_checkin_verb(harness: Harness) -> None:
+    space = await matched(harness)
+    assert "No check-in has been asked in match #1 yet." in await harness.say(
+        "ana", "/mentor checkin yes"
+    )
+    await live(harness, CHECKIN_DAYS + 0.5)
+    (checkin,) = harness.prompts_in(space)
+    await click_in_room(harness, "ana", space, checkin.id, "yes")
+    again = await click_in_room(harness, "ana", space, checkin.id, "not_yet")
+    assert again.endswith("To change your answer: `/mentor checkin not-yet`."), again
+    changed = await harness.say("ana", "/mentor checkin not-yet")
+    assert changed == "Changed: your answer to check-in 1 is now: Not yet.", changed
+    assert "already your answer" in await harness.say("ana", "/mentor checkin not-yet")
+    recorded = await harness.say("ben", "/mentor checkin yes")  # Ben had not answered
+    assert recorded == "Thanks — your answer to check-in 1 is recorded: Yes, you met."
+    assert await answers(harness) == {(1, 1, "not_yet"), (1, 2, "yes")}
+    assert "Say whether you met" in await harness.say("ana", "/mentor checkin maybe")
+    assert "not in a running match #7" in await harness.say("ana", "/mentor checkin yes 7")
+
+
+async def test_a_vote_is_changed_with_the_vote_verb(harness: Harness) -> None:
+    space = await matched(harness)
+    match = await the_match(harness)
+    assert "hasn't been asked to extend or close yet" in await harness.say(
+        "ana", "/mentor vote extend"
+    )
+    assert match.ends_at is not None
+    await live(harness, (match.ends_at - harness.clock.now()).days - 6)
+    end_id = f"{harness.bot.default_program.id}:end:{match.key}"
+    assert end_id in [p.id for p in harness.prompts_in(space)]
+    await click_in_room(harness, "ana", space, end_id, "extend")
+    again = await click_in_room(harness, "ana", space, end_id, "extend")
+    assert again.endswith("To change your vote: `/mentor vote close`."), again
+    changed = await harness.say("ana", "/mentor vote close")
+    assert changed.startswith("Changed: your vote is now to close the match."), changed
+    async with harness.bot.store.transaction() as uow:
+        assert await uow.engagement.votes(match.key) == {1: "close"}
