@@ -126,6 +126,15 @@ def plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count} {word if count == 1 else (words or word + 's')}"
 
 
+def plural_noun(noun: str) -> str:
+    """`department` → `departments`, `country` → `countries`, `branch` → `branches`."""
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+        return noun[:-1] + "ies"
+    if noun.endswith(("s", "x", "z", "ch", "sh")):
+        return noun + "es"
+    return noun + "s"
+
+
 def listing(items: list[str] | tuple[str, ...]) -> str:
     """`Ana`, `Ana and Ben`, `Ana, Ben and Chen`: names or phrases as a sentence lists them."""
     if len(items) < 3:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from core.content import plural_noun
 from core.programs.program import Question, QuestionKind, RuleKind
 
 from .model import Candidate
@@ -66,7 +67,7 @@ def _phrase(component: Component, mine: Any, theirs: Any) -> tuple[bool, str] | 
             return False, f"You both chose {_labels(question, shared)} ({_words(question.id)})"
         return False, f"You gave the same answer for {_words(question.id)}"
     if kind is RuleKind.DIFFERENT:
-        return False, f"You come from different {_words(question.id)}s"
+        return False, f"You come from different {plural_noun(_words(question.id))}"
     if kind is RuleKind.TIMEZONE:
         limit = rule.rule.max_gap_hours or 0.0
         gap = round(limit * (1 - component.value / rule.rule.weight) * 60) / 60

@@ -7,7 +7,7 @@ import copy
 import pytest
 from conftest import TEST_PROGRAM
 
-from core.content import listing
+from core.content import listing, plural_noun
 from core.matching import RosterError, parse_roster_csv
 from core.programs.program import Program, ProgramError, parse_program
 from core.rounds.requests import places_taken
@@ -36,3 +36,10 @@ def test_names_are_listed_as_a_sentence_lists_them() -> None:
 def test_a_full_mentor_is_told_with_the_right_count() -> None:
     assert places_taken(1) == "Your one mentee place is taken."
     assert places_taken(3) == "All your 3 mentee places are taken."
+
+
+def test_a_question_id_is_made_plural_as_english_does() -> None:
+    words = ["department", "country", "branch", "day", "campus", "team"]
+    assert [plural_noun(w) for w in words] == [
+        "departments", "countries", "branches", "days", "campuses", "teams"
+    ]  # fmt: skip

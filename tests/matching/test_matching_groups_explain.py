@@ -47,6 +47,12 @@ def test_pair_explanation_names_the_shared_facts(program: Program) -> None:
     assert words[0] == "Bo offers 2 of the 3 topics you asked for: Career growth, Leadership"
     assert "You both speak Spanish" in words
     assert "1 h apart" in words
+    apart = mentor("cy", topics_offered=["career"], languages=["es"], timezone="+05:00",
+                   department="sales", years_experience=5)  # fmt: skip
+    other = mentee("dee", topics_wanted=["career"], languages=["es"], timezone="+00:00",
+                   department="tech", years_experience=5)  # fmt: skip
+    words = match(round_input(program, [other, apart])).matches[0].explanation
+    assert "You come from different departments" in words, words
     score, same = explain(round_input(program, []), e, r)
     assert score == result.matches[0].score
     assert list(same)[:1] == [
