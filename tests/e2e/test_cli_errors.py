@@ -113,7 +113,6 @@ def _file_cases() -> list[Case]:
                 f"program validate: {kind}",
                 lambda t, make=make: ["program", "validate", str(make(t, "p.yaml"))],
                 words,
-                code=1,  # `validate` reports problems with 1, like a linter
             ),
             Case(
                 f"program show: MENTORBOT_PROGRAMS is a {kind}",
@@ -230,7 +229,6 @@ CASES: list[Case] = [
         "program validate: markup in the program id",
         lambda t: ["program", "validate", str(_program_named(t, "[/bold]"))],
         "'[/bold]' is not a valid id",
-        code=1,
     ),
     Case(
         "match: markup in a participant id",
