@@ -10,6 +10,7 @@ thread, or makes its channel read-only.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import time
@@ -322,6 +323,44 @@ class DiscordPort:
                     str(SEND_MESSAGES),
                     1,
                 )
+
+    async def rename_space(self, space: SpaceRef, name: str, topic: str) -> SpaceRef | None:
+        """A new name (and, for a channel, topic): an archived thread is unarchived for it and
+        archived again, locked as it was."""
+        http = await self.http()
+        chosen = space_name(name)
+        if await self.kind(space.space_id) == PRIVATE_THREAD:
+            await self._even_archived(space.space_id, {"name": chosen})
+        else:
+            await http.edit_channel(
+                int(space.space_id),
+                name=chosen,
+                topic=ui.clip(defuse_mass_mentions(topic), TOPIC),
+                reason="mentorbot: a match space renamed",
+            )
+        for key, known in list(self._by_name.items()):
+            if known == space.space_id:
+                del self._by_name[key]
+        self._by_name[(space.workspace_id, chosen)] = space.space_id
+        return dataclasses.replace(space, name=chosen)
+
+    async def _even_archived(self, thread: str, changes: dict[str, Any]) -> None:
+        """Edit a thread; if Discord says it is archived (50083), unarchive, edit, archive."""
+        http = await self.http()
+        try:
+            await http.edit_channel(int(thread), **changes)
+            return
+        except discord.HTTPException as error:
+            if code_of(error) != THREAD_ARCHIVED:
+                raise
+        metadata = (await http.get_channel(int(thread))).get("thread_metadata") or {}
+        await self.unarchive(thread)
+        try:
+            await http.edit_channel(int(thread), **changes)
+        finally:
+            await http.edit_channel(
+                int(thread), archived=True, locked=bool(metadata.get("locked"))
+            )
 
     async def user_info(self, user: PlatformUser) -> UserInfo:
         """Name, roles and whether they may Manage Server in the guild (cached for a minute)."""
