@@ -31,7 +31,7 @@ TYPED: dict[str, tuple[int, str, str, bool]] = {
 }
 MORE = (STRING, "details", "More words, as you would type them after the command", False)
 PROGRAM = "program"  # every subcommand's last option: typed first after the verb, like core reads
-PROGRAM_OPTION = (STRING, PROGRAM, "Which program, by its id (where more than one runs here)", False)
+PROGRAM_OPTION = (STRING, PROGRAM, "Which program, by id (where more than one runs here)", False)
 FREE_WORDS = frozenset({"goals"})  # takes `add <text>`, `done N`, … though its usage shows none
 
 

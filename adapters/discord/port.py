@@ -358,9 +358,7 @@ class DiscordPort:
         try:
             await http.edit_channel(int(thread), **changes)
         finally:
-            await http.edit_channel(
-                int(thread), archived=True, locked=bool(metadata.get("locked"))
-            )
+            await http.edit_channel(int(thread), archived=True, locked=bool(metadata.get("locked")))
 
     async def user_info(self, user: PlatformUser) -> UserInfo:
         """Name, roles and whether they may Manage Server in the guild (cached for a minute)."""

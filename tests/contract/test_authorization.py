@@ -36,7 +36,8 @@ MARKERS = {
 
 def second_program(tmp_path: Path) -> Path:
     data = yaml.safe_load((ROOT / "programs" / "default.yaml").read_text(encoding="utf-8"))
-    data.update(id="second", name="Second Circle", coordinators=["shell:dee", "slack:U0DEE", f"discord:{DISCORD_DEE}"])
+    dee = ["shell:dee", "slack:U0DEE", f"discord:{DISCORD_DEE}"]
+    data.update(id="second", name="Second Circle", coordinators=dee)
     path = tmp_path / "second.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
