@@ -338,10 +338,9 @@ class DiscordPort:
                 topic=ui.clip(defuse_mass_mentions(topic), TOPIC),
                 reason="mentorbot: a match space renamed",
             )
-        for key, known in list(self._by_name.items()):
+        for key, known in list(self._by_name.items()):  # known by its old name no more
             if known == space.space_id:
                 del self._by_name[key]
-        self._by_name[(space.workspace_id, chosen)] = space.space_id
         return dataclasses.replace(space, name=chosen)
 
     async def _even_archived(self, thread: str, changes: dict[str, Any]) -> None:

@@ -113,3 +113,36 @@ async def test_a_refused_token_is_a_configuration_error(tmp_path: Path) -> None:
         await adapter.close()
         await app.close()
         await fake.close()
+
+
+async def test_renaming_an_archived_thread_reopens_it_for_the_rename_only(
+    chat: PortUnderTest,
+) -> None:
+    ana, ben, _ = chat.people
+    binding = DiscordBinding(guild=GUILD, space_channel=SPACE_CHANNEL)
+    space = await chat.port.create_space(
+        GUILD, "7-ben-ana", "Ben & Ana", [ana, ben], binding=binding
+    )
+    await chat.port.archive_space(space)
+    renamed = await chat.port.rename_space(space, "7 Ben " + "x" * 200, "Ben & someone")
+    assert renamed is not None
+    thread = fake_of(chat).channels[space.space_id]
+    assert thread.name == renamed.name == "7-ben-" + "x" * 94  # Discord's 100 characters
+    assert thread.archived
+    assert thread.locked
+    assert (50083, "Thread is archived") in fake_of(chat).errors  # it asked Discord first
+    again = await chat.port.create_space(GUILD, renamed.name, "t", [ben], binding=binding)
+    assert again.space_id != space.space_id  # an archived thread is not reused for a new match
+
+
+async def test_renaming_a_channel_sets_a_topic_that_pings_nobody(chat: PortUnderTest) -> None:
+    ana, ben, _ = chat.people
+    space = await chat.port.create_space(GUILD, "8-ben-ana", "Ben & Ana", [ana, ben])
+    renamed = await chat.port.rename_space(space, "8-ben", "Circle: Ben & @everyone")
+    assert renamed is not None
+    assert renamed.name == "8-ben"
+    channel = fake_of(chat).channels[space.space_id]
+    assert channel.name == "8-ben"
+    assert "@everyone" not in channel.topic
+    assert "everyone" in channel.topic
+    assert await chat.port.create_space(GUILD, "8-ben", "t", [ben]) == renamed  # found by name

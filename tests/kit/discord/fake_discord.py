@@ -211,7 +211,8 @@ class FakeDiscord:
     # --- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> FakeDiscord:
-        app = web.Application()
+        # aiohttp refuses bodies over 1 MiB itself; Discord's own limit (40005) decides here
+        app = web.Application(client_max_size=4 * ATTACHMENT_LIMIT)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
         app.router.add_get("/attachments/{channel}/{id}/{name}", self._attachment)
