@@ -140,11 +140,8 @@ class DiscordPort:
             view=made.view,
             file=file if file is not None else discord.utils.MISSING,
             allowed_mentions=made.allowed_mentions,
-            nonce=nonce(key) if key else None,
+            nonce=nonce(key) if key else None,  # discord.py adds `enforce_nonce` with it
         ) as params:
-            if key:
-                assert params.payload is not None
-                params.payload["enforce_nonce"] = True
             return await http.send_message(int(channel), params=params)
 
     async def send(

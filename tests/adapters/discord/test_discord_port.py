@@ -11,7 +11,7 @@ import pytest_asyncio
 from adapters.discord.app import DiscordAdapter, DiscordConfig
 from bot.app import build
 from core.adapter import AdapterConfigError
-from core.content import Text
+from core.content import File, Text
 from core.identity import Conversation, PlatformUser
 from core.ports import Unreachable
 from core.programs.bindings import DiscordBinding
@@ -146,3 +146,18 @@ async def test_renaming_a_channel_sets_a_topic_that_pings_nobody(chat: PortUnder
     assert "@everyone" not in channel.topic
     assert "everyone" in channel.topic
     assert await chat.port.create_space(GUILD, "8-ben", "t", [ben]) == renamed  # found by name
+
+
+async def test_a_file_sent_twice_with_its_key_is_one_attachment(chat: PortUnderTest) -> None:
+    """A `File` is an attachment in a multipart request; its nonce still makes a retry land
+    once (discord.py puts `enforce_nonce` into `payload_json`)."""
+    dm = Conversation.dm(chat.people[2])
+    export = File("mentoring-export.zip", "application/zip", b"PK\x05\x06" + b"\0" * 18)
+    first = await chat.port.send(dm, export, idempotency_key="export:1")
+    again = await chat.port.send(dm, export, idempotency_key="export:1")
+    assert again == first
+    fake = fake_of(chat)
+    shown = [a for s in fake.seen_by(chat.people[2].user_id) for a in s.data["attachments"]]
+    (attachment,) = shown
+    assert fake.attachment(attachment) == ("mentoring-export.zip", export.data)
+    assert attachment["size"] == len(export.data)
