@@ -322,39 +322,37 @@ class DiscordPort:
                 )
 
     async def rename_space(self, space: SpaceRef, name: str, topic: str) -> SpaceRef | None:
-        """A new name (and, for a channel, topic): an archived thread is unarchived for it and
+        """A new name (and, for a channel, topic), asked for only if it changes anything
+        (Discord allows few renames a channel): an archived thread is unarchived for it and
         archived again, locked as it was."""
         http = await self.http()
         chosen = space_name(name)
-        if await self.kind(space.space_id) == PRIVATE_THREAD:
-            await self._even_archived(space.space_id, {"name": chosen})
-        else:
-            await http.edit_channel(
-                int(space.space_id),
-                name=chosen,
-                topic=ui.clip(defuse_mass_mentions(topic), TOPIC),
-                reason="mentorbot: a match space renamed",
-            )
+        found = await http.get_channel(int(space.space_id))
+        changes: dict[str, Any] = {"name": chosen}
+        if int(found["type"]) != PRIVATE_THREAD:  # threads have no topic
+            changes["topic"] = ui.clip(defuse_mass_mentions(topic), TOPIC)
+        if any(found.get(k, "") != v for k, v in changes.items()):
+            await self._edit_even_archived(found, changes)
         for key, known in list(self._by_name.items()):  # known by its old name no more
             if known == space.space_id:
                 del self._by_name[key]
         return dataclasses.replace(space, name=chosen)
 
-    async def _even_archived(self, thread: str, changes: dict[str, Any]) -> None:
-        """Edit a thread; if Discord says it is archived (50083), unarchive, edit, archive."""
+    async def _edit_even_archived(self, channel: dict[str, Any], changes: dict[str, Any]) -> None:
+        """Edit a channel or thread; an archived thread is unarchived for it, then archived
+        and locked again as it was."""
         http = await self.http()
-        try:
-            await http.edit_channel(int(thread), **changes)
+        reason = "mentorbot: a match space renamed"
+        metadata = channel.get("thread_metadata") or {}
+        if not metadata.get("archived"):
+            await http.edit_channel(int(channel["id"]), reason=reason, **changes)
             return
-        except discord.HTTPException as error:
-            if code_of(error) != THREAD_ARCHIVED:
-                raise
-        metadata = (await http.get_channel(int(thread))).get("thread_metadata") or {}
-        await self.unarchive(thread)
+        await self.unarchive(str(channel["id"]))
         try:
-            await http.edit_channel(int(thread), **changes)
+            await http.edit_channel(int(channel["id"]), reason=reason, **changes)
         finally:
-            await http.edit_channel(int(thread), archived=True, locked=bool(metadata.get("locked")))
+            locked = bool(metadata.get("locked"))
+            await http.edit_channel(int(channel["id"]), archived=True, locked=locked)
 
     async def user_info(self, user: PlatformUser) -> UserInfo:
         """Name, roles and whether they may Manage Server in the guild (cached for a minute)."""

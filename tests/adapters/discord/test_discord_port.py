@@ -130,7 +130,11 @@ async def test_renaming_an_archived_thread_reopens_it_for_the_rename_only(
     assert thread.name == renamed.name == "7-ben-" + "x" * 94  # Discord's 100 characters
     assert thread.archived
     assert thread.locked
-    assert (50083, "Thread is archived") in fake_of(chat).errors  # it asked Discord first
+    patches = [r for r in fake_of(chat).requests if r == ("PATCH", f"channels/{space.space_id}")]
+    assert len(patches) == 4  # archived; unarchived, renamed, archived again
+    assert not fake_of(chat).errors
+    await chat.port.rename_space(renamed, renamed.name, "Ben & someone")
+    assert fake_of(chat).requests.count(("PATCH", f"channels/{space.space_id}")) == 4, "no change"
     again = await chat.port.create_space(GUILD, renamed.name, "t", [ben], binding=binding)
     assert again.space_id != space.space_id  # an archived thread is not reused for a new match
 
@@ -146,6 +150,13 @@ async def test_renaming_a_channel_sets_a_topic_that_pings_nobody(chat: PortUnder
     assert "@everyone" not in channel.topic
     assert "everyone" in channel.topic
     assert await chat.port.create_space(GUILD, "8-ben", "t", [ben]) == renamed  # found by name
+    path = ("PATCH", f"channels/{space.space_id}")
+    before = fake_of(chat).requests.count(path)
+    await chat.port.rename_space(renamed, "8-ben", "Circle: Ben & @everyone")
+    assert fake_of(chat).requests.count(path) == before, "the same name and topic: no request"
+    await chat.port.rename_space(renamed, "8-ben", "Circle: Ben & someone")
+    assert fake_of(chat).requests.count(path) == before + 1
+    assert channel.topic == "Circle: Ben & someone"
 
 
 async def test_a_file_sent_twice_with_its_key_is_one_attachment(chat: PortUnderTest) -> None:

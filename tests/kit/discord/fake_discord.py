@@ -198,6 +198,7 @@ class FakeDiscord:
         self._thread_times: list[float] = []
         self.refuse_every, self._thread_calls = refuse_every, 0
         self.errors: list[tuple[int, str]] = []  # every error answered (code, message)
+        self.requests: list[tuple[str, str]] = []  # every REST request (method, path)
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._sockets: list[web.WebSocketResponse] = []
@@ -474,6 +475,7 @@ class FakeDiscord:
             None,
         ) and not path.startswith(("interactions/", "webhooks/")):
             return self._error(401, 0, "401: Unauthorized")
+        self.requests.append((request.method, path.strip("/")))
         try:
             result = await self._route(request.method, path.strip("/").split("/"), body, request)
         except Refused as refused:
