@@ -172,3 +172,16 @@ async def test_a_file_sent_twice_with_its_key_is_one_attachment(chat: PortUnderT
     (attachment,) = shown
     assert fake.attachment(attachment) == ("mentoring-export.zip", export.data)
     assert attachment["size"] == len(export.data)
+
+
+async def test_a_third_rename_within_discords_window_waits_for_it() -> None:
+    """Discord changes a channel's name or topic twice per ten minutes; a third change is
+    answered 429 and lands once discord.py has waited `retry_after` (here a short window)."""
+    fake = FakeDiscord(rename_window=0.5)
+    async with discord_port(fake) as chat:
+        ana, ben, _ = chat.people
+        space = await chat.port.create_space(GUILD, "9-ben-ana", "Ben & Ana", [ana, ben])
+        for topic in ("one", "two", "three"):
+            await chat.port.rename_space(space, "9-ben", topic)
+        assert fake.rate_limited == 1
+        assert fake.channels[space.space_id].topic == "three"

@@ -6,7 +6,10 @@ and DM messages, ephemeral interaction responses and follow-ups, modals opened, 
 their members, channels with overwrites — and enforces what Discord enforces: an interaction is
 acknowledged once (40060) within 3 seconds (10062), modals hold at most 5 inputs with 45-character
 labels, components respect their limits and 100-character `custom_id`s, DMs can be closed
-(50007), and thread creation is rate limited (429 with `retry_after` and a `Via` header).
+(50007), thread creation is rate limited (429 with `retry_after` and a `Via` header), and so
+are renames (two per channel per ten minutes); an archived thread takes no edit but being
+unarchived (50083); files become attachment objects as Discord returns them, at most 10 MiB
+each (40005), their bytes served at their `url`.
 Gateway messages are zlib-stream compressed when the client asks for it (discord.py does unless
 `zstandard` is installed; then it asks for zstd-stream and gets plain text frames, which it
 also reads).
@@ -45,6 +48,7 @@ DEADLINE = 3.0
 ATTACHMENT_LIMIT = 10 * 1024 * 1024  # a server without boosts, as `attachment_size_limit` says
 ATTACHMENTS = 10  # files on one message
 NAME = 100  # a channel's or thread's name: 1 to 100 characters
+RENAMES, RENAME_WINDOW = 2, 600.0  # name or topic changes per channel per window (seconds)
 TOPIC = 1024
 
 
@@ -180,10 +184,19 @@ class FakeDiscord:
     """`await FakeDiscord().start()`; `base_url` and `gateway_url` go into the adapter's config."""
 
     def __init__(
-        self, *, thread_limit: int = 0, thread_window: float = 1.0, refuse_every: int = 0
+        self,
+        *,
+        thread_limit: int = 0,
+        thread_window: float = 1.0,
+        refuse_every: int = 0,
+        rename_window: float = RENAME_WINDOW,
     ) -> None:
         """`thread_limit` threads per `thread_window` seconds (0: no limit), and/or every
-        `refuse_every`-th thread creation refused once with a short 429, whatever the timing."""
+        `refuse_every`-th thread creation refused once with a short 429, whatever the timing.
+        A channel's name or topic changes twice per `rename_window` seconds (Discord: ten
+        minutes), the next change waits (429)."""
+        self.rename_window = rename_window
+        self._renames: dict[str, list[float]] = {}
         self.channels: dict[str, Channel] = {
             SPACE_CHANNEL: Channel(SPACE_CHANNEL, 0, "mentoring", GUILD),
         }
@@ -616,6 +629,8 @@ class FakeDiscord:
         at most 1024 and only on text channels."""
         if found.type == 12 and found.archived and body.get("archived", True):
             raise Refused(400, 50083, "Thread is archived")
+        if "name" in body or "topic" in body:
+            self._renamed(found.id)
         if "name" in body:
             name = str(body["name"] or "").strip()
             if not 1 <= len(name) <= NAME:
@@ -631,6 +646,21 @@ class FakeDiscord:
         found.archived = bool(body.get("archived", found.archived))
         found.locked = bool(body.get("locked", found.locked))
         return found.payload()
+
+    def _renamed(self, channel: str) -> None:
+        """Count a name or topic change; a third in the window is refused until it ends."""
+        now = time.monotonic()
+        recent = [t for t in self._renames.get(channel, []) if now - t < self.rename_window]
+        if len(recent) >= RENAMES:
+            retry = round(self.rename_window - (now - recent[0]), 3)
+            raise Refused(
+                429,
+                0,
+                "You are being rate limited.",
+                retry_after=max(retry, 0.01),
+                **{"global": False},
+            )
+        self._renames[channel] = [*recent, now]
 
     def _interaction(self, token: str) -> Interaction:
         found = self.interactions.get(token)
