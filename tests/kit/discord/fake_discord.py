@@ -629,20 +629,18 @@ class FakeDiscord:
         at most 1024 and only on text channels."""
         if found.type == 12 and found.archived and body.get("archived", True):
             raise Refused(400, 50083, "Thread is archived")
-        if "name" in body or "topic" in body:
+        name = str(body.get("name", found.name) or "").strip()
+        if not 1 <= len(name) <= NAME:
+            raise Refused(400, 50035, "Invalid Form Body: name must be 1-100 characters")
+        topic = str(body.get("topic", found.topic) or "")
+        if "topic" in body and found.type != 0:
+            raise Refused(400, 50035, "Invalid Form Body: only a text channel has a topic")
+        if len(topic) > TOPIC:
+            raise Refused(400, 50035, "Invalid Form Body: topic is at most 1024 characters")
+        if "name" in body or "topic" in body:  # checked first, then counted, then applied
             self._renamed(found.id)
-        if "name" in body:
-            name = str(body["name"] or "").strip()
-            if not 1 <= len(name) <= NAME:
-                raise Refused(400, 50035, "Invalid Form Body: name must be 1-100 characters")
-            found.name = "-".join(name.lower().split()) if found.type == 0 else name
-        if "topic" in body:
-            if found.type != 0:
-                raise Refused(400, 50035, "Invalid Form Body: only a text channel has a topic")
-            topic = str(body["topic"] or "")
-            if len(topic) > TOPIC:
-                raise Refused(400, 50035, "Invalid Form Body: topic is at most 1024 characters")
-            found.topic = topic
+        found.name = "-".join(name.lower().split()) if found.type == 0 else name
+        found.topic = topic
         found.archived = bool(body.get("archived", found.archived))
         found.locked = bool(body.get("locked", found.locked))
         return found.payload()
