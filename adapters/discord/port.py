@@ -4,8 +4,8 @@ HTTP client, which paces itself under Discord's rate limits (429 `retry_after`).
 A match space is, as the program's binding says, a private thread (`invitable=False`) in the
 binding's `space_channel`, or a private text channel (under `space_category`, if given) whose
 permission overwrites hide it from `@everyone` and show it to its members and the bot. Sends and
-member changes to an archived thread unarchive it first; archiving a space archives and locks its
-thread, or makes its channel read-only.
+member changes to an archived thread unarchive it first, a rename (`forget-me`) archives it again
+after; archiving a space archives and locks its thread, or makes its channel read-only.
 """
 
 from __future__ import annotations
