@@ -2,7 +2,9 @@
 
 Every verb of `core.verbs` is a subcommand (`admin …` a nested group) with its summary as the
 description and options read from its usage: `[mentor|mentee|both]` becomes a choice, anything
-else one text option. A command interaction is read back into `(verb, args)` as if typed.
+else one text option, and a last optional `program` names the program where several run in the
+server. A command interaction is read back into `(verb, args)` as if typed, the program first
+(`/mentor admin status second`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ TYPED: dict[str, tuple[int, str, str, bool]] = {
     "48h": (STRING, "when", "When, e.g. 48h (for schedule)", False),
 }
 MORE = (STRING, "details", "More words, as you would type them after the command", False)
+PROGRAM = "program"  # every subcommand's last option: typed first after the verb, like core reads
+PROGRAM_OPTION = (STRING, PROGRAM, "Which program, by id (where more than one runs here)", False)
 FREE_WORDS = frozenset({"goals"})  # takes `add <text>`, `done N`, … though its usage shows none
 
 
@@ -54,7 +58,9 @@ def _options(verb: Verb, prefix: str = "") -> list[dict[str, Any]]:
         words = words[1:]
     for word in words:
         options.append(_option(*TYPED.get(word, MORE)))
-    return options or ([_option(*MORE)] if verb.name in FREE_WORDS else [])
+    if not options and verb.name in FREE_WORDS:
+        options.append(_option(*MORE))
+    return [*options, _option(*PROGRAM_OPTION)]
 
 
 def definition(
@@ -108,7 +114,8 @@ def read(data: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
             words.append(str(first.get("name")))
             options = first.get("options") or []
             continue
-        for option in options:
+        ordered = sorted(options, key=lambda o: o.get("name") != PROGRAM)  # the program first
+        for option in ordered:
             value = option.get("value")
             if value is not None:
                 words.extend(str(value).split())

@@ -4,12 +4,13 @@ HTTP client, which paces itself under Discord's rate limits (429 `retry_after`).
 A match space is, as the program's binding says, a private thread (`invitable=False`) in the
 binding's `space_channel`, or a private text channel (under `space_category`, if given) whose
 permission overwrites hide it from `@everyone` and show it to its members and the bot. Sends and
-member changes to an archived thread unarchive it first; archiving a space archives and locks its
-thread, or makes its channel read-only.
+member changes to an archived thread unarchive it first, a rename (`forget-me`) archives it again
+after; archiving a space archives and locks its thread, or makes its channel read-only.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import time
@@ -139,11 +140,8 @@ class DiscordPort:
             view=made.view,
             file=file if file is not None else discord.utils.MISSING,
             allowed_mentions=made.allowed_mentions,
-            nonce=nonce(key) if key else None,
+            nonce=nonce(key) if key else None,  # discord.py adds `enforce_nonce` with it
         ) as params:
-            if key:
-                assert params.payload is not None
-                params.payload["enforce_nonce"] = True
             return await http.send_message(int(channel), params=params)
 
     async def send(
@@ -322,6 +320,39 @@ class DiscordPort:
                     str(SEND_MESSAGES),
                     1,
                 )
+
+    async def rename_space(self, space: SpaceRef, name: str, topic: str) -> SpaceRef | None:
+        """A new name (and, for a channel, topic), asked for only if it changes anything
+        (Discord allows few renames a channel): an archived thread is unarchived for it and
+        archived again, locked as it was."""
+        http = await self.http()
+        chosen = space_name(name)
+        found = await http.get_channel(int(space.space_id))
+        changes: dict[str, Any] = {"name": chosen}
+        if int(found["type"]) != PRIVATE_THREAD:  # threads have no topic
+            changes["topic"] = ui.clip(defuse_mass_mentions(topic), TOPIC)
+        if any(found.get(k, "") != v for k, v in changes.items()):
+            await self._edit_even_archived(found, changes)
+        for key, known in list(self._by_name.items()):  # known by its old name no more
+            if known == space.space_id:
+                del self._by_name[key]
+        return dataclasses.replace(space, name=chosen)
+
+    async def _edit_even_archived(self, channel: dict[str, Any], changes: dict[str, Any]) -> None:
+        """Edit a channel or thread; an archived thread is unarchived for it, then archived
+        and locked again as it was."""
+        http = await self.http()
+        reason = "mentorbot: a match space renamed"
+        metadata = channel.get("thread_metadata") or {}
+        if not metadata.get("archived"):
+            await http.edit_channel(int(channel["id"]), reason=reason, **changes)
+            return
+        await self.unarchive(str(channel["id"]))
+        try:
+            await http.edit_channel(int(channel["id"]), reason=reason, **changes)
+        finally:
+            locked = bool(metadata.get("locked"))
+            await http.edit_channel(int(channel["id"]), archived=True, locked=locked)
 
     async def user_info(self, user: PlatformUser) -> UserInfo:
         """Name, roles and whether they may Manage Server in the guild (cached for a minute)."""

@@ -20,11 +20,13 @@ from core.clock import ManualClock
 from core.programs.program import Program
 from core.verbs import COORDINATOR_VERBS, PARTICIPANT_VERBS
 from tests.kit.drivers import BY_PLATFORM, Driver
+from tests.kit.drivers.discord import IDS as DISCORD_IDS
 from tests.kit.drivers.wiring import ROOT
 from tests.kit.harness import START
 from tests.kit.scenario import MENTEE, MENTOR
 
 REFUSED = "Only coordinators of this program can use"  # `admin` commands (rendered per platform)
+DISCORD_DEE = DISCORD_IDS["dee"]
 MARKERS = {
     "ana": "Ana's private goal: lead a team of five.",
     "cy": "Cy's private goal: ship a side project by June.",
@@ -34,7 +36,8 @@ MARKERS = {
 
 def second_program(tmp_path: Path) -> Path:
     data = yaml.safe_load((ROOT / "programs" / "default.yaml").read_text(encoding="utf-8"))
-    data.update(id="second", name="Second Circle", coordinators=["shell:dee", "slack:U0DEE"])
+    dee = ["shell:dee", "slack:U0DEE", f"discord:{DISCORD_DEE}"]
+    data.update(id="second", name="Second Circle", coordinators=dee)
     path = tmp_path / "second.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path

@@ -33,7 +33,7 @@ async def driver(tmp_path: Path, program: Program) -> AsyncIterator[DiscordDrive
         f"sqlite:///{tmp_path / 'bot.db'}",
         program,
         ManualClock(START),
-        MENTORBOT_PROGRAMS=str(bound_program(tmp_path)),
+        [bound_program(tmp_path)],
     ).start()
     try:
         yield found

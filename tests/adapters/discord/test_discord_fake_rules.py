@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -81,3 +82,49 @@ async def test_a_rate_limited_request_says_when_to_retry(fake: FakeDiscord) -> N
     assert status == 429
     assert 0 < body["retry_after"] <= 5.0
     assert headers["Via"]  # without it discord.py takes a 429 for a Cloudflare ban
+
+
+async def request(fake: FakeDiscord, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+    headers = {"Authorization": f"Bot {TOKEN}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, f"{fake.base_url}{path}", headers=headers, **kwargs) as answer,
+    ):
+        return answer.status, await answer.json(content_type=None)
+
+
+async def test_an_archived_thread_takes_no_edit_but_being_unarchived(fake: FakeDiscord) -> None:
+    status, thread, _ = await post(fake, f"/channels/{SPACE_CHANNEL}/threads", {"name": "a"})
+    assert status == 200
+    path = f"/channels/{thread['id']}"
+    assert (await request(fake, "PATCH", path, json={"archived": True, "locked": True}))[0] == 200
+    status, body = await request(fake, "PATCH", path, json={"name": "b"})
+    assert (status, body["code"]) == (400, 50083)
+    status, body = await request(fake, "PATCH", path, json={"archived": False, "name": "b"})
+    assert (status, body["name"], body["thread_metadata"]["archived"]) == (200, "b", False)
+    for name in ("", "x" * 101):
+        status, body = await request(fake, "PATCH", path, json={"name": name})
+        assert (status, body["code"]) == (400, 50035), name
+    status, body = await request(fake, "PATCH", path, json={"topic": "threads have none"})
+    assert (status, body["code"]) == (400, 50035)
+
+
+async def test_a_file_is_an_attachment_with_its_size_url_and_type(fake: FakeDiscord) -> None:
+    def upload(data: bytes, filename: str) -> aiohttp.FormData:
+        form = aiohttp.FormData()
+        form.add_field("payload_json", json.dumps({"content": "here"}))
+        form.add_field("files[0]", data, filename=filename, content_type="application/octet-stream")
+        return form
+
+    path = f"/channels/{SPACE_CHANNEL}/messages"
+    status, body = await request(fake, "POST", path, data=upload(b'{"a": 1}', "my-data.json"))
+    assert status == 200
+    (attachment,) = body["attachments"]
+    assert attachment["filename"] == "my-data.json"
+    assert attachment["size"] == 8
+    assert attachment["content_type"] == "application/json"  # from the name, as Discord does
+    async with aiohttp.ClientSession() as session, session.get(attachment["url"]) as served:
+        assert (served.status, await served.read()) == (200, b'{"a": 1}')
+    too_big = upload(b"0" * (10 * 1024 * 1024 + 1), "big.zip")
+    status, body = await request(fake, "POST", path, data=too_big)
+    assert (status, body["code"]) == (413, 40005)

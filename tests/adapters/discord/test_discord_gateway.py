@@ -4,9 +4,12 @@ loopback fake Discord (`tests/kit/discord`), the bot built by the composition ro
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
+
+import aiohttp
 
 from core.domain import MatchStatus
 from tests.kit.discord import GUILD, SPACE_CHANNEL
@@ -134,8 +137,9 @@ async def test_a_questionnaire_half_done_survives_a_restart(driver: DiscordDrive
     assert "answers so far are saved" in said
     joined = await driver.join("ana", "mentee", MENTEE)
     assert "enrolled" in joined.done, joined.done
-    data = await driver.say("ana", "/mentor my-data")
-    assert "Lead a team within a year." in data  # a step-1 answer, kept through the restart
+    await driver.say("ana", "/mentor my-data")
+    ((_, data),) = driver.files_to("ana")  # my-data is a file
+    assert "Lead a team within a year." in data.decode()  # a step-1 answer, kept throughout
 
 
 async def test_messages_in_a_match_thread_count_as_activity(driver: DiscordDriver) -> None:
@@ -228,3 +232,45 @@ async def test_an_export_arrives_as_a_file(driver: DiscordDriver) -> None:
     files = [a for s in driver.fake.seen_by(IDS["cora"]) for a in s.data.get("attachments") or []]
     assert files, [text(s) for s in driver.fake.seen_by(IDS["cora"])]
     assert all("." in f["filename"] for f in files), files  # e.g. mentoring-export.json
+
+
+async def test_forget_me_takes_a_name_out_of_an_archived_thread(driver: DiscordDriver) -> None:
+    space = await matched(driver)
+    thread = driver.fake.channels[space]
+    assert "ana" in thread.name, thread.name
+    assert driver.wired is not None
+    async with driver.wired.store.transaction() as uow:
+        state = (await uow.programs.all())[0]
+        (match,) = await uow.matches.list(state.id, (MatchStatus.ACTIVE,))
+    await driver.say("cora", f"/mentor admin end-match {match.id}")
+    assert thread.archived
+    assert thread.locked
+    await driver.say("ana", "/mentor forget-me")
+    gone = await driver.click("ana", "Yes, delete everything")
+    assert "deleted" in gone, gone
+    assert "could not" not in gone, gone
+    assert "ana" not in thread.name, thread.name
+    assert driver.fake.space_members(thread) == {IDS["ben"]}
+    assert (thread.archived, thread.locked) == (True, True), "archived and locked again"
+    assert driver.fake.errors == []
+
+
+async def test_my_data_and_the_stats_chart_arrive_as_discord_attachments(
+    driver: DiscordDriver,
+) -> None:
+    await matched(driver)  # a round: stats has figures and a chart
+    await driver.say("ana", "/mentor my-data")
+    (mine,) = driver.files_to("ana")
+    name, data = mine
+    assert name.endswith(".json"), name
+    assert json.loads(data)  # the person's data, readable
+    await driver.say("cora", "/mentor admin stats")
+    shown = [a for s in driver.fake.seen_by(IDS["cora"]) for a in s.data.get("attachments") or []]
+    (chart,) = [a for a in shown if a["filename"].endswith(".png")]
+    assert chart["content_type"] == "image/png"
+    assert chart["width"] > 0
+    assert chart["height"] > 0
+    async with aiohttp.ClientSession() as session, session.get(chart["url"]) as served:
+        body = await served.read()
+    assert (served.status, len(body)) == (200, chart["size"])
+    assert body.startswith(b"\x89PNG")

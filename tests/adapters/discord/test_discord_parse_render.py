@@ -254,12 +254,31 @@ def test_a_dm_is_typed_text_and_bots_are_ignored() -> None:
 def test_placeholders_become_typed_options() -> None:
     made = commands.definition("/mentor", (*PARTICIPANT_VERBS, ADMIN), COORDINATOR_VERBS, "x")
     admin = next(s for s in made["options"] if s["name"] == "admin")["options"]
-    (match,) = next(s for s in admin if s["name"] == "end-match")["options"]
+    match, _ = next(s for s in admin if s["name"] == "end-match")["options"]
     assert (match["name"], match["type"], match["required"]) == ("match", commands.INTEGER, True)
-    (pause,) = next(s for s in made["options"] if s["name"] == "pause")["options"]
+    pause, _ = next(s for s in made["options"] if s["name"] == "pause")["options"]
     assert pause["name"] == "duration"
-    assert not next(s for s in made["options"] if s["name"] == "status")["options"]
+    (program,) = next(s for s in made["options"] if s["name"] == "status")["options"]
+    assert program["name"] == "program"
     number = {"type": 4, "name": "match", "value": 7}
     end = {"type": 1, "name": "end-match", "options": [number]}
     data = {"options": [{"type": 2, "name": "admin", "options": [end]}]}
     assert commands.read(data) == ("admin", ("end-match", "7"))
+
+
+def test_every_subcommand_ends_with_an_optional_program_read_first() -> None:
+    """`/mentor admin match choice:commit program:second` reads as `admin match second commit`,
+    the program right after the verb, where core looks for it."""
+    made = commands.definition("/mentor", (*PARTICIPANT_VERBS, ADMIN), COORDINATOR_VERBS, "x")
+    admin = next(s for s in made["options"] if s["name"] == "admin")["options"]
+    subcommands = [s for s in made["options"] if s["name"] != "admin"] + admin
+    for sub in subcommands:
+        last = sub["options"][-1]
+        assert (last["name"], last["required"]) == ("program", False), sub["name"]
+        required = [o["required"] for o in sub["options"]]
+        assert required == sorted(required, reverse=True), f"{sub['name']}: required first"
+    choice = {"type": 3, "name": "choice", "value": "commit"}
+    program = {"type": 3, "name": "program", "value": "second"}
+    match = {"type": 1, "name": "match", "options": [choice, program]}
+    data = {"options": [{"type": 2, "name": "admin", "options": [match]}]}
+    assert commands.read(data) == ("admin", ("match", "second", "commit"))

@@ -11,7 +11,7 @@ import pytest_asyncio
 from adapters.discord.app import DiscordAdapter, DiscordConfig
 from bot.app import build
 from core.adapter import AdapterConfigError
-from core.content import Text
+from core.content import File, Text
 from core.identity import Conversation, PlatformUser
 from core.ports import Unreachable
 from core.programs.bindings import DiscordBinding
@@ -113,3 +113,75 @@ async def test_a_refused_token_is_a_configuration_error(tmp_path: Path) -> None:
         await adapter.close()
         await app.close()
         await fake.close()
+
+
+async def test_renaming_an_archived_thread_reopens_it_for_the_rename_only(
+    chat: PortUnderTest,
+) -> None:
+    ana, ben, _ = chat.people
+    binding = DiscordBinding(guild=GUILD, space_channel=SPACE_CHANNEL)
+    space = await chat.port.create_space(
+        GUILD, "7-ben-ana", "Ben & Ana", [ana, ben], binding=binding
+    )
+    await chat.port.archive_space(space)
+    renamed = await chat.port.rename_space(space, "7 Ben " + "x" * 200, "Ben & someone")
+    assert renamed is not None
+    thread = fake_of(chat).channels[space.space_id]
+    assert thread.name == renamed.name == "7-ben-" + "x" * 94  # Discord's 100 characters
+    assert thread.archived
+    assert thread.locked
+    patches = [r for r in fake_of(chat).requests if r == ("PATCH", f"channels/{space.space_id}")]
+    assert len(patches) == 4  # archived; unarchived, renamed, archived again
+    assert not fake_of(chat).errors
+    await chat.port.rename_space(renamed, renamed.name, "Ben & someone")
+    assert fake_of(chat).requests.count(("PATCH", f"channels/{space.space_id}")) == 4, "no change"
+    again = await chat.port.create_space(GUILD, renamed.name, "t", [ben], binding=binding)
+    assert again.space_id != space.space_id  # an archived thread is not reused for a new match
+
+
+async def test_renaming_a_channel_sets_a_topic_that_pings_nobody(chat: PortUnderTest) -> None:
+    ana, ben, _ = chat.people
+    space = await chat.port.create_space(GUILD, "8-ben-ana", "Ben & Ana", [ana, ben])
+    renamed = await chat.port.rename_space(space, "8-ben", "Circle: Ben & @everyone")
+    assert renamed is not None
+    assert renamed.name == "8-ben"
+    channel = fake_of(chat).channels[space.space_id]
+    assert channel.name == "8-ben"
+    assert "@everyone" not in channel.topic
+    assert "everyone" in channel.topic
+    assert await chat.port.create_space(GUILD, "8-ben", "t", [ben]) == renamed  # found by name
+    path = ("PATCH", f"channels/{space.space_id}")
+    before = fake_of(chat).requests.count(path)
+    await chat.port.rename_space(renamed, "8-ben", "Circle: Ben & @everyone")
+    assert fake_of(chat).requests.count(path) == before, "the same name and topic: no request"
+    await chat.port.rename_space(renamed, "8-ben", "Circle: Ben & someone")
+    assert fake_of(chat).requests.count(path) == before + 1
+    assert channel.topic == "Circle: Ben & someone"
+
+
+async def test_a_file_sent_twice_with_its_key_is_one_attachment(chat: PortUnderTest) -> None:
+    """A `File` is an attachment in a multipart request; its nonce still makes a retry land
+    once (discord.py puts `enforce_nonce` into `payload_json`)."""
+    dm = Conversation.dm(chat.people[2])
+    export = File("mentoring-export.zip", "application/zip", b"PK\x05\x06" + b"\0" * 18)
+    first = await chat.port.send(dm, export, idempotency_key="export:1")
+    again = await chat.port.send(dm, export, idempotency_key="export:1")
+    assert again == first
+    fake = fake_of(chat)
+    shown = [a for s in fake.seen_by(chat.people[2].user_id) for a in s.data["attachments"]]
+    (attachment,) = shown
+    assert fake.attachment(attachment) == ("mentoring-export.zip", export.data)
+    assert attachment["size"] == len(export.data)
+
+
+async def test_a_third_rename_within_discords_window_waits_for_it() -> None:
+    """Discord changes a channel's name or topic twice per ten minutes; a third change is
+    answered 429 and lands once discord.py has waited `retry_after` (here a short window)."""
+    fake = FakeDiscord(rename_window=0.5)
+    async with discord_port(fake) as chat:
+        ana, ben, _ = chat.people
+        space = await chat.port.create_space(GUILD, "9-ben-ana", "Ben & Ana", [ana, ben])
+        for topic in ("one", "two", "three"):
+            await chat.port.rename_space(space, "9-ben", topic)
+        assert fake.rate_limited == 1
+        assert fake.channels[space.space_id].topic == "three"

@@ -6,7 +6,10 @@ and DM messages, ephemeral interaction responses and follow-ups, modals opened, 
 their members, channels with overwrites — and enforces what Discord enforces: an interaction is
 acknowledged once (40060) within 3 seconds (10062), modals hold at most 5 inputs with 45-character
 labels, components respect their limits and 100-character `custom_id`s, DMs can be closed
-(50007), and thread creation is rate limited (429 with `retry_after` and a `Via` header).
+(50007), thread creation is rate limited (429 with `retry_after` and a `Via` header), and so
+are renames (two per channel per ten minutes); an archived thread takes no edit but being
+unarchived (50083); files become attachment objects as Discord returns them, at most 10 MiB
+each (40005), their bytes served at their `url`.
 Gateway messages are zlib-stream compressed when the client asks for it (discord.py does unless
 `zstandard` is installed; then it asks for zstd-stream and gets plain text frames, which it
 also reads).
@@ -18,6 +21,8 @@ import asyncio
 import contextlib
 import itertools
 import json
+import mimetypes
+import struct
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -34,10 +39,17 @@ USERS = {
     "700000000000000001": "Ana",
     "700000000000000002": "Ben",
     "700000000000000003": "Cora",
+    "700000000000000004": "Cy",
+    "700000000000000005": "Dee",
 }
 ADMINS = frozenset({"700000000000000003"})
 JSON = "application/json"
 DEADLINE = 3.0
+ATTACHMENT_LIMIT = 10 * 1024 * 1024  # a server without boosts, as `attachment_size_limit` says
+ATTACHMENTS = 10  # files on one message
+NAME = 100  # a channel's or thread's name: 1 to 100 characters
+RENAMES, RENAME_WINDOW = 2, 600.0  # name or topic changes per channel per window (seconds)
+TOPIC = 1024
 
 
 class Refused(Exception):
@@ -85,6 +97,23 @@ class Channel:
             data["permission_overwrites"] = list(self.overwrites.values())
             data["topic"] = self.topic
         return data
+
+
+@dataclass
+class Upload:
+    """A file sent with a message (`files[n]` in a multipart request)."""
+
+    filename: str
+    data: bytes
+    content_type: str
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG's IHDR chunk (Discord reports them for images)."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
 
 
 @dataclass
@@ -155,16 +184,26 @@ class FakeDiscord:
     """`await FakeDiscord().start()`; `base_url` and `gateway_url` go into the adapter's config."""
 
     def __init__(
-        self, *, thread_limit: int = 0, thread_window: float = 1.0, refuse_every: int = 0
+        self,
+        *,
+        thread_limit: int = 0,
+        thread_window: float = 1.0,
+        refuse_every: int = 0,
+        rename_window: float = RENAME_WINDOW,
     ) -> None:
         """`thread_limit` threads per `thread_window` seconds (0: no limit), and/or every
-        `refuse_every`-th thread creation refused once with a short 429, whatever the timing."""
+        `refuse_every`-th thread creation refused once with a short 429, whatever the timing.
+        A channel's name or topic changes twice per `rename_window` seconds (Discord: ten
+        minutes), the next change waits (429)."""
+        self.rename_window = rename_window
+        self._renames: dict[str, list[float]] = {}
         self.channels: dict[str, Channel] = {
             SPACE_CHANNEL: Channel(SPACE_CHANNEL, 0, "mentoring", GUILD),
         }
         self.shown: list[Shown] = []
         self.interactions: dict[str, Interaction] = {}
         self.nonces: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, Upload] = {}  # attachment id → the file uploaded
         self.closed_dms: set[str] = set()
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.rate_limited = 0
@@ -172,6 +211,7 @@ class FakeDiscord:
         self._thread_times: list[float] = []
         self.refuse_every, self._thread_calls = refuse_every, 0
         self.errors: list[tuple[int, str]] = []  # every error answered (code, message)
+        self.requests: list[tuple[str, str]] = []  # every REST request (method, path)
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._sockets: list[web.WebSocketResponse] = []
@@ -185,9 +225,12 @@ class FakeDiscord:
     # --- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> FakeDiscord:
-        app = web.Application()
+        # aiohttp refuses bodies over 1 MiB itself; Discord's own limit (40005) decides here
+        app = web.Application(client_max_size=4 * ATTACHMENT_LIMIT)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        app.router.add_get("/attachments/{channel}/{id}/{name}", self._attachment)
+        app.router.add_get("/media/attachments/{channel}/{id}/{name}", self._attachment)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -215,6 +258,18 @@ class FakeDiscord:
     def snowflake(self) -> str:
         # ids grow with time like Discord's (so a message id carries its creation time)
         return str(((int(time.time() * 1000) - 1420070400000) << 22) + next(self._ids))
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        """An attachment's bytes at its `url`, as Discord's CDN serves them."""
+        found = self.files.get(request.match_info["id"])
+        if found is None or found.filename != request.match_info["name"]:
+            return web.Response(status=404)
+        kind = mimetypes.guess_type(found.filename)[0] or found.content_type
+        return web.Response(body=found.data, content_type=kind)
+
+    def attachment(self, attachment: dict[str, Any]) -> tuple[str, bytes]:
+        """An attachment a message shows: its name and the bytes uploaded."""
+        return str(attachment["filename"]), self.files[str(attachment["id"])].data
 
     # --- gateway ----------------------------------------------------------------------------
 
@@ -417,7 +472,13 @@ class FakeDiscord:
                 form = await request.post()
                 body = json.loads(str(form.get("payload_json") or "{}"))
                 body["_files"] = [
-                    str(getattr(v, "filename", k)) for k, v in form.items() if k != "payload_json"
+                    Upload(
+                        str(v.filename),
+                        v.file.read(),
+                        v.content_type or "application/octet-stream",
+                    )
+                    for k, v in form.items()
+                    if isinstance(v, web.FileField)
                 ]
             else:
                 raw = await request.text()
@@ -427,6 +488,7 @@ class FakeDiscord:
             None,
         ) and not path.startswith(("interactions/", "webhooks/")):
             return self._error(401, 0, "401: Unauthorized")
+        self.requests.append((request.method, path.strip("/")))
         try:
             result = await self._route(request.method, path.strip("/").split("/"), body, request)
         except Refused as refused:
@@ -489,10 +551,7 @@ class FakeDiscord:
             case ("GET", ["channels", channel]):
                 return self._channel(channel).payload()
             case ("PATCH", ["channels", channel]):
-                found = self._channel(channel)
-                found.archived = bool(body.get("archived", found.archived))
-                found.locked = bool(body.get("locked", found.locked))
-                return found.payload()
+                return self._edit_channel(self._channel(channel), body)
             case ("POST", ["channels", channel, "messages"]):
                 return self._message(channel, body)
             case ("PATCH", ["channels", channel, "messages", message_id]):
@@ -564,6 +623,43 @@ class FakeDiscord:
             raise Refused(404, 10003, "Unknown Channel")
         return found
 
+    def _edit_channel(self, found: Channel, body: dict[str, Any]) -> dict[str, Any]:
+        """Modify Channel: an archived thread takes no change but being unarchived (50083);
+        names are 1–100 characters (a text channel's lowercased, spaces made dashes), topics
+        at most 1024 and only on text channels."""
+        if found.type == 12 and found.archived and body.get("archived", True):
+            raise Refused(400, 50083, "Thread is archived")
+        name = str(body.get("name", found.name) or "").strip()
+        if not 1 <= len(name) <= NAME:
+            raise Refused(400, 50035, "Invalid Form Body: name must be 1-100 characters")
+        topic = str(body.get("topic", found.topic) or "")
+        if "topic" in body and found.type != 0:
+            raise Refused(400, 50035, "Invalid Form Body: only a text channel has a topic")
+        if len(topic) > TOPIC:
+            raise Refused(400, 50035, "Invalid Form Body: topic is at most 1024 characters")
+        if "name" in body or "topic" in body:  # checked first, then counted, then applied
+            self._renamed(found.id)
+        found.name = "-".join(name.lower().split()) if found.type == 0 else name
+        found.topic = topic
+        found.archived = bool(body.get("archived", found.archived))
+        found.locked = bool(body.get("locked", found.locked))
+        return found.payload()
+
+    def _renamed(self, channel: str) -> None:
+        """Count a name or topic change; a third in the window is refused until it ends."""
+        now = time.monotonic()
+        recent = [t for t in self._renames.get(channel, []) if now - t < self.rename_window]
+        if len(recent) >= RENAMES:
+            retry = round(self.rename_window - (now - recent[0]), 3)
+            raise Refused(
+                429,
+                0,
+                "You are being rate limited.",
+                retry_after=max(retry, 0.01),
+                **{"global": False},
+            )
+        self._renames[channel] = [*recent, now]
+
     def _interaction(self, token: str) -> Interaction:
         found = self.interactions.get(token)
         if found is None:
@@ -583,9 +679,7 @@ class FakeDiscord:
             "author": user(author),
             "content": content,
             "components": body.get("components") or [],
-            "attachments": [
-                {"id": self.snowflake(), "filename": f} for f in body.get("_files") or []
-            ],
+            "attachments": self._attachments(channel, body),
             "flags": int(body.get("flags") or 0),
             "allowed_mentions": body.get("allowed_mentions"),
             "type": 0,
@@ -598,6 +692,36 @@ class FakeDiscord:
             "embeds": [],
             "pinned": False,
         }
+
+    def _attachments(self, channel: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """Discord's attachment objects for the files uploaded with a message; the bytes are
+        kept (`files`) and served at the attachment's `url`, as Discord's CDN would."""
+        uploads: list[Upload] = body.get("_files") or []
+        if len(uploads) > ATTACHMENTS:
+            raise Refused(400, 50035, "Invalid Form Body: at most 10 files on a message")
+        made = []
+        for upload in uploads:
+            if len(upload.data) > ATTACHMENT_LIMIT:
+                raise Refused(413, 40005, "Request entity too large")
+            if not upload.filename.strip():
+                raise Refused(400, 50035, "Invalid Form Body: a file needs a name")
+            attachment_id = self.snowflake()
+            path = f"attachments/{channel}/{attachment_id}/{upload.filename}"
+            guessed = mimetypes.guess_type(upload.filename)[0]
+            attachment: dict[str, Any] = {
+                "id": attachment_id,
+                "filename": upload.filename,
+                "size": len(upload.data),
+                "url": f"{self.root}/{path}",
+                "proxy_url": f"{self.root}/media/{path}",
+                "content_type": guessed or upload.content_type,
+            }
+            size = png_size(upload.data)
+            if size is not None:
+                attachment["width"], attachment["height"] = size
+            self.files[attachment_id] = upload
+            made.append(attachment)
+        return made
 
     def _message(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
         where = self._channel(channel)
@@ -728,10 +852,11 @@ class FakeDiscord:
                 check_components(body["components"] or [])
             first = not any(s.data is found.original for s in self.shown)
             found.original.update({k: v for k, v in body.items() if k in ("content", "components")})
-            if body.get("_files"):
+            if body.get("_files") or "attachments" in body:
+                kept = {str(a.get("id")) for a in body.get("attachments") or []}
                 found.original["attachments"] = [
-                    {"id": self.snowflake(), "filename": f} for f in body["_files"]
-                ]
+                    a for a in found.original.get("attachments") or [] if a["id"] in kept
+                ] + self._attachments(found.payload["channel_id"], body)
             if first:
                 self._show_response(found, found.original)
             return found.original

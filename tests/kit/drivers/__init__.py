@@ -13,9 +13,10 @@ from tests.kit.drivers.discord import DiscordDriver
 from tests.kit.drivers.shell import ShellDriver
 from tests.kit.drivers.slack import SlackDriver
 
-BY_PLATFORM: dict[str, type[ShellDriver] | type[SlackDriver]] = {
+BY_PLATFORM: dict[str, type[ShellDriver] | type[SlackDriver] | type[DiscordDriver]] = {
     "shell": ShellDriver,
     "slack": SlackDriver,
+    "discord": DiscordDriver,
 }
 """Every driver, by platform: `Driver(database_url, program, clock, programs=()).start()`. A
 new adapter's driver is added here, and the tests that run on every adapter (privacy, the

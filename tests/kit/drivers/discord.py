@@ -9,7 +9,9 @@ person and each channel sees.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from adapters.discord import commands
@@ -28,8 +30,10 @@ DEFINITION = commands.definition(COMMAND, (*PARTICIPANT_VERBS, ADMIN), COORDINAT
 COMMAND_TYPE, COMPONENT, MODAL = 2, 3, 5
 
 
-def command_data(line: str) -> dict[str, Any]:
-    """`/mentor admin match preview` as Discord sends it: nested subcommand options."""
+def command_data(line: str, programs: Collection[str] = ()) -> dict[str, Any]:
+    """`/mentor admin match preview` as Discord sends it: nested subcommand options. A word
+    naming one of `programs` right after the subcommand (`admin status second`) fills its
+    `program` option, as the shell and Slack read it."""
     words = line.split()
     node: dict[str, Any] = DEFINITION
     data: dict[str, Any] = {"id": "1", "name": DEFINITION["name"], "type": 1, "options": []}
@@ -44,8 +48,10 @@ def command_data(line: str) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": sub["name"], "type": sub["type"], "options": []}
         options.append(entry)
         options, node = entry["options"], sub
+    if node is not DEFINITION and words and words[0] in programs:
+        options.append({"name": "program", "type": 3, "value": words.pop(0)})
     for option in node.get("options", []):  # typed as a person fills them in
-        if not words:
+        if not words or option["name"] == "program":
             break
         if option["name"] == "choice":
             if words[0] in [c["value"] for c in option["choices"]]:
@@ -56,6 +62,15 @@ def command_data(line: str) -> dict[str, Any]:
         options.append({"name": option["name"], "type": option["type"], "value": value})
     assert not words, f"/mentor {line}: {words} fit no option"
     return data
+
+
+def known(line: str) -> bool:
+    """`/mentor` with one of its subcommands; anything else Discord's client sends as a plain
+    message (`/mentor frobnicate` matches no command)."""
+    if line != COMMAND and not line.startswith(COMMAND + " "):
+        return False
+    words = line[len(COMMAND) :].split()
+    return not words or any(o["name"] == words[0] for o in DEFINITION["options"])
 
 
 def labels(data: dict[str, Any]) -> list[str]:
@@ -84,11 +99,13 @@ class DiscordDriver:
         database_url: str,
         program: Program,
         clock: ManualClock,
+        programs: Sequence[Path] = (),
         *,
         fake: FakeDiscord | None = None,
         **settings: str,
     ) -> None:
         self.database_url, self.program, self.clock = database_url, program, clock
+        self.programs = programs
         self.fake = fake or FakeDiscord()
         self.settings = settings
         self.adapter: DiscordAdapter | None = None
@@ -102,7 +119,9 @@ class DiscordDriver:
             TOKEN, (int(GUILD),), self.fake.base_url, self.fake.gateway_url, COMMAND, 0.1
         )
         self.adapter = DiscordAdapter(config)
-        self.wired = await wire(self.database_url, self.adapter, self.clock, **self.settings)
+        self.wired = await wire(
+            self.database_url, self.adapter, self.clock, self.programs, **self.settings
+        )
         return self
 
     async def _stop(self) -> None:
@@ -144,8 +163,9 @@ class DiscordDriver:
 
     async def say(self, who: str, line: str, *, in_space: str | None = None) -> str:
         self._new(who, in_space)
-        if line.startswith(COMMAND + " ") or line == COMMAND:
-            data = command_data(line[len(COMMAND) :].strip())
+        if known(line):
+            assert self.wired is not None
+            data = command_data(line[len(COMMAND) :].strip(), self.wired.bot.programs)
             await self.fake.interact(
                 IDS[who], COMMAND_TYPE, data, channel=in_space or SPACE_CHANNEL
             )
@@ -286,6 +306,13 @@ class DiscordDriver:
 
     def messages_to(self, who: str) -> list[str]:
         return [text(s) for s in self.fake.seen_by(IDS[who])]
+
+    def files_to(self, who: str) -> list[tuple[str, bytes]]:
+        return [
+            self.fake.attachment(attachment)
+            for shown in self.fake.seen_by(IDS[who])
+            for attachment in shown.data.get("attachments") or []
+        ]
 
     def messages_in(self, space: str) -> list[str]:
         return [text(s) for s in self.fake.seen_in(space)]
