@@ -434,24 +434,25 @@ class MatrixPort:
 
     async def rename_space(self, space: SpaceRef, name: str, topic: str) -> SpaceRef | None:
         """New `m.room.name` and `m.room.topic` (defused, as at creation), archived rooms too.
-        The hashed alias still finds the room. None when the bot is no longer in the room (a
-        room archived by an older version, which the bot left): it cannot change it then."""
-        if space.space_id not in self.client.rooms:
-            return None
+        None when the bot is no longer in the room (one an older version archived by leaving
+        it): nobody can change it then."""
         for kind, content in (
             ("m.room.name", {"name": defuse_mass_mentions(name)}),
             ("m.room.topic", {"topic": defuse_mass_mentions(topic)}),
         ):
             done = await self.client.room_put_state(space.space_id, kind, content)
-            if not hasattr(done, "event_id"):
-                raise OSError(f"renaming {space.space_id} failed: {done}")
+            if hasattr(done, "event_id"):
+                continue
+            if not await self._still_in(space, self.client.user_id):
+                return None
+            raise OSError(f"renaming {space.space_id} failed: {done}")
         return dataclasses.replace(space, name=name)
 
     async def archive_space(self, space: SpaceRef) -> None:
         """Read-only for everyone, reactions included (the history stays with its members, who
-        may still delete their own messages).
-        The bot stays in the room, silent, as its only moderator: a person who later asks to be
-        forgotten is still taken out of it, and their name out of its name and topic."""
+        may still delete their own messages). The bot stays in the room, silent, as its only
+        moderator: a person who later asks to be forgotten is still taken out of it, and their
+        name out of its name and topic."""
         current = await self.client.room_get_state_event(space.space_id, "m.room.power_levels")
         levels = dict(getattr(current, "content", None) or power_levels())
         events = {**dict(levels.get("events") or {}), "m.reaction": 100}  # redacting stays
