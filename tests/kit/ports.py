@@ -235,7 +235,8 @@ async def matrix_port(synapse: Synapse, directory: Path) -> AsyncIterator[PortUn
                 levels = synapse.request("GET", f"{room}/m.room.power_levels", token=token)
             except OSError:
                 continue  # not a member
-            mine = int((levels.get("users") or {}).get(person.user_id, 0))  # type: ignore[union-attr]
+            users = dict(levels.get("users") or {})  # type: ignore[call-overload]
+            mine = int(users.get(person.user_id, levels.get("users_default", 0)))
             events = dict(levels.get("events") or {})  # type: ignore[call-overload]
             return min(int(levels.get("events_default", 0)), int(events["m.reaction"])) > mine
         return False
