@@ -14,6 +14,7 @@ remembered in `rooms.json` in the store directory (or learnt from their invitati
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import logging
@@ -416,22 +417,49 @@ class MatrixPort:
                 raise OSError(f"inviting {user.user_id} failed: {done}")
 
     async def remove_members(self, space: SpaceRef, users: Sequence[PlatformUser]) -> None:
+        """Kick each person (someone already gone is not an error); archived rooms too, since
+        the bot stays in them as their moderator."""
         for user in users:
             done = await self.client.room_kick(space.space_id, user.user_id)
-            if hasattr(done, "status_code"):
-                log.warning("matrix: removing %s failed: %s", user.user_id, done)
+            if hasattr(done, "status_code") and await self._still_in(space, user.user_id):
+                raise OSError(f"removing {user.user_id} from {space.space_id} failed: {done}")
+
+    async def _still_in(self, space: SpaceRef, user_id: str) -> bool:
+        """Whether `user_id` is joined or invited, as the room's state says (True if unknown)."""
+        found = await self.client.room_get_state_event(space.space_id, "m.room.member", user_id)
+        membership = (getattr(found, "content", None) or {}).get("membership")
+        if membership is None:
+            return getattr(found, "status_code", None) != "M_NOT_FOUND"
+        return membership in ("join", "invite")
+
+    async def rename_space(self, space: SpaceRef, name: str, topic: str) -> SpaceRef | None:
+        """New `m.room.name` and `m.room.topic` (defused, as at creation), archived rooms too.
+        None when the bot is no longer in the room (one an older version archived by leaving
+        it): nobody can change it then."""
+        for kind, content in (
+            ("m.room.name", {"name": defuse_mass_mentions(name)}),
+            ("m.room.topic", {"topic": defuse_mass_mentions(topic)}),
+        ):
+            done = await self.client.room_put_state(space.space_id, kind, content)
+            if hasattr(done, "event_id"):
+                continue
+            if not await self._still_in(space, self.client.user_id):
+                return None
+            raise OSError(f"renaming {space.space_id} failed: {done}")
+        return dataclasses.replace(space, name=name)
 
     async def archive_space(self, space: SpaceRef) -> None:
-        """Read-only for everyone (the history stays with its members), then the bot leaves."""
+        """Read-only for everyone, reactions included (the history stays with its members, who
+        may still delete their own messages). The bot stays in the room, silent, as its only
+        moderator: a person who later asks to be forgotten is still taken out of it, and their
+        name out of its name and topic."""
         current = await self.client.room_get_state_event(space.space_id, "m.room.power_levels")
-        levels = {
-            **dict(getattr(current, "content", None) or power_levels()),
-            "events_default": 100,
-        }
+        levels = dict(getattr(current, "content", None) or power_levels())
+        events = {**dict(levels.get("events") or {}), "m.reaction": 100}  # redacting stays
+        levels.update(events_default=100, events=events)
         done = await self.client.room_put_state(space.space_id, "m.room.power_levels", levels)
         if not hasattr(done, "event_id"):
             raise OSError(f"archiving {space.space_id} failed: {done}")
-        await self.client.room_leave(space.space_id)
         self.book.matches.discard(space.space_id)
 
     async def user_info(self, user: PlatformUser) -> UserInfo:

@@ -19,7 +19,7 @@ import yaml
 from core.clock import ManualClock
 from core.programs.program import Program
 from core.verbs import COORDINATOR_VERBS, PARTICIPANT_VERBS
-from tests.kit.drivers import BY_PLATFORM, Driver
+from tests.kit.drivers import Driver, driver_for, platforms
 from tests.kit.drivers.discord import IDS as DISCORD_IDS
 from tests.kit.drivers.wiring import ROOT
 from tests.kit.harness import START
@@ -44,10 +44,13 @@ def second_program(tmp_path: Path) -> Path:
 
 
 @asynccontextmanager
-async def running(platform: str, tmp_path: Path, program: Program) -> AsyncIterator[Driver]:
+async def running(
+    platform: str, request: pytest.FixtureRequest, tmp_path: Path, program: Program
+) -> AsyncIterator[Driver]:
     programs = [ROOT / "programs" / "default.yaml", second_program(tmp_path)]
     url = f"sqlite:///{tmp_path / 'bot.db'}"
-    driver: Driver = await BY_PLATFORM[platform](url, program, ManualClock(START), programs).start()
+    make = driver_for(platform, request)
+    driver: Driver = await make(url, program, ManualClock(START), programs).start()
     try:
         yield driver
     finally:
@@ -69,9 +72,11 @@ async def seen(d: Driver, who: str, line: str) -> str:
     return "\n".join([shown, *files])
 
 
-@pytest.mark.parametrize("platform", sorted(BY_PLATFORM))
-async def test_every_verb_as_everyone(platform: str, tmp_path: Path, program: Program) -> None:
-    async with running(platform, tmp_path, program) as d:
+@pytest.mark.parametrize("platform", platforms())
+async def test_every_verb_as_everyone(
+    platform: str, request: pytest.FixtureRequest, tmp_path: Path, program: Program
+) -> None:
+    async with running(platform, request, tmp_path, program) as d:
         await d.join("ana", "mentee", {**MENTEE, "goals": MARKERS["ana"]})
         await d.join("cy", "mentee", {**MENTEE, "goals": MARKERS["cy"]})
         await d.join("ben", "mentor", {**MENTOR, "bio": MARKERS["ben"]})

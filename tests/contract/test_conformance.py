@@ -61,7 +61,11 @@ async def matrix_driver(
     synapse: Synapse, tmp_path: Path, program: Program
 ) -> AsyncIterator[Driver]:
     driver = MatrixDriver(
-        synapse, tmp_path, f"sqlite:///{tmp_path / 'bot.db'}", program, ManualClock(START)
+        f"sqlite:///{tmp_path / 'bot.db'}",
+        program,
+        ManualClock(START),
+        synapse=synapse,
+        directory=tmp_path,
     )
     try:
         yield await driver.start()

@@ -16,7 +16,7 @@ from sqlalchemy import MetaData, select, text
 from core.clock import ManualClock
 from core.programs.program import Program
 from storage.engine import create_engine
-from tests.kit.drivers import BY_PLATFORM, Driver
+from tests.kit.drivers import Driver, driver_for, platforms
 from tests.kit.harness import START
 from tests.kit.scenario import CHECKIN_EVERY, MENTEE, MENTOR
 
@@ -24,8 +24,11 @@ MARK = "QUOKKA"  # in every line people type below, and in no answer
 
 
 @asynccontextmanager
-async def running(platform: str, database_url: str, program: Program) -> AsyncIterator[Driver]:
-    driver: Driver = await BY_PLATFORM[platform](database_url, program, ManualClock(START)).start()
+async def running(
+    platform: str, request: pytest.FixtureRequest, database_url: str, program: Program
+) -> AsyncIterator[Driver]:
+    make = driver_for(platform, request)
+    driver: Driver = await make(database_url, program, ManualClock(START)).start()
     try:
         yield driver
     finally:
@@ -61,11 +64,11 @@ async def messages_counted(database_url: str) -> int:
         await engine.dispose()
 
 
-@pytest.mark.parametrize("platform", sorted(BY_PLATFORM))
+@pytest.mark.parametrize("platform", platforms())
 async def test_nothing_people_write_is_stored(
-    platform: str, database_url: str, program: Program
+    platform: str, request: pytest.FixtureRequest, database_url: str, program: Program
 ) -> None:
-    async with running(platform, database_url, program) as d:
+    async with running(platform, request, database_url, program) as d:
         await d.join("ana", "mentee", MENTEE)
         await d.join("ben", "mentor", MENTOR)
         await d.say("cora", "/mentor admin match commit")

@@ -226,16 +226,19 @@ async def matrix_port(synapse: Synapse, directory: Path) -> AsyncIterator[PortUn
         return present - {bot.user_id}
 
     def archived(space: SpaceRef) -> bool:
-        """Read-only for its members, and the bot gone (as a remaining member reads it)."""
+        """Read-only for its members, reactions included (as a remaining member reads it); the
+        bot stays in it, as its moderator, so that `forget-me` can still act on it."""
         room = f"/_matrix/client/v3/rooms/{space.space_id}/state"
         for person in world.people.values():
             token = person.account.access_token
             try:
                 levels = synapse.request("GET", f"{room}/m.room.power_levels", token=token)
-                the_bot = synapse.request("GET", f"{room}/m.room.member/{bot.user_id}", token=token)
             except OSError:
                 continue  # not a member
-            return int(levels.get("events_default", 0)) >= 50 and the_bot["membership"] == "leave"
+            users = dict(levels.get("users") or {})  # type: ignore[call-overload]
+            mine = int(users.get(person.user_id, levels.get("users_default", 0)))
+            events = dict(levels.get("events") or {})  # type: ignore[call-overload]
+            return min(int(levels.get("events_default", 0)), int(events["m.reaction"])) > mine
         return False
 
     try:

@@ -29,9 +29,8 @@ from tests.kit.scenario import CHECKIN_EVERY, MENTEE, MENTOR
 
 @pytest_asyncio.fixture
 async def driver(synapse: Synapse, tmp_path: Path, program: Program) -> AsyncIterator[MatrixDriver]:
-    matrix = MatrixDriver(
-        synapse, tmp_path, f"sqlite:///{tmp_path / 'bot.db'}", program, ManualClock(START)
-    )
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    matrix = MatrixDriver(url, program, ManualClock(START), synapse=synapse, directory=tmp_path)
     try:
         yield await matrix.start()
     finally:

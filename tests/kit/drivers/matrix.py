@@ -2,47 +2,65 @@
 with their own nio clients, and read what their clients decrypted.
 
 A person's DM is the direct room the bot shares with them alone; a space is a match room the
-bot made (three or more members). Choices are picked by reacting with the numbered keycap, as
+bot made (named, unlike a DM; after a kick it may hold one member). Each program is bound to a
+program room: Cora makes the first one's (so she coordinates it, at power level 100), Dee each
+further one's (so she coordinates those only). A file the bot sends (`my-data`) is fetched and
+decrypted by the person's client. Choices are picked by reacting with the numbered keycap, as
 someone on Element would; everything else is typed. `say` waits until the bot has handled the
 message and every client has caught up, then returns what the bot showed the person meanwhile.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import ClassVar
+
+from nio import MatrixRoom
 
 from core.clock import ManualClock
 from core.programs.program import Program, QuestionKind
 from tests.kit.drivers.base import Answer, Answers, Joined, Space
+from tests.kit.matrix.fixtures import MATRIX_TEST_TIMEOUT
 from tests.kit.matrix.person import Person, Shown
 from tests.kit.matrix.synapse import Synapse
 from tests.kit.matrix.world import PREFIX, World
+from tests.kit.settings import ROOT
 
 CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTI_CHOICE)
 KEYCAP = "\ufe0f\u20e3"
+NAMES = {"ana": "Ana", "ben": "Ben", "cora": "Cora", "cy": "Cy", "dee": "Dee"}
 
 
 class MatrixDriver:
     platform = "matrix"
     lacks: frozenset[str] = frozenset()
+    fixtures: ClassVar[dict[str, str]] = {"synapse": "synapse", "directory": "tmp_path"}
+    """The pytest fixtures the constructor takes beyond every driver's arguments, by keyword."""
+    timeout = MATRIX_TEST_TIMEOUT  # seconds, for a test on it (see `drivers.platforms`)
 
     def __init__(
         self,
-        synapse: Synapse,
-        directory: Path,
         database_url: str,
         program: Program,
         clock: ManualClock,
+        programs: Sequence[Path] = (),
+        *,
+        synapse: Synapse,
+        directory: Path,
     ) -> None:
         self.synapse, self.directory = synapse, directory
         self.database_url, self.program, self.clock = database_url, program, clock
+        self.programs = list(programs) or [ROOT / "programs" / "default.yaml"]
         self.world: World | None = None
 
     async def start(self) -> MatrixDriver:
-        self.world = await World.create(self.synapse, self.directory)
-        await self.world.open_program_room("cora")
-        await self.world.start_bot(self.database_url, self.clock)
+        self.world = world = await World.create(self.synapse, self.directory, NAMES)
+        for number, path in enumerate(self.programs):
+            await world.bind(path, "cora" if number == 0 else "dee")
+        world.program_room = world.bound[0][1]
+        await world.start_bot(self.database_url, self.clock)
         return self
 
     async def close(self) -> None:
@@ -64,12 +82,18 @@ class MatrixDriver:
 
     # --- rooms as the person's client shows them ----------------------------------------------
 
+    def _is_space(self, room: MatrixRoom) -> bool:
+        """A match room: named (by the bot), unlike a DM, and no program's room."""
+        return room.name is not None and room.room_id not in self._world.program_rooms
+
     def _dm(self, who: str) -> str | None:
         person, bot = self._person(who), self._world.bot.user_id
         rooms = [
             r
             for r in person.client.rooms.values()
-            if set(r.users) == {person.user_id, bot} and r.room_id != self._world.program_room
+            if set(r.users) == {person.user_id, bot}
+            and not self._is_space(r)
+            and r.room_id not in self._world.program_rooms
         ]
         return rooms[-1].room_id if rooms else None
 
@@ -157,6 +181,16 @@ class MatrixDriver:
     def messages_to(self, who: str) -> list[str]:
         return [s.body for s in self._bot_said(who, self._dm(who))]
 
+    def files_to(self, who: str) -> list[tuple[str, bytes]]:
+        """The attachments in their DM, as their client fetched and decrypted them."""
+        person = self._person(who)
+        assert not person.broken_files, person.broken_files
+        return [
+            (str(s.content.get("filename") or s.body), s.file)
+            for s in self._bot_said(who, self._dm(who))
+            if s.file is not None
+        ]
+
     def messages_in(self, space: str) -> list[str]:
         for person in self._world.people.values():
             if space in person.client.rooms:
@@ -169,7 +203,7 @@ class MatrixDriver:
         seen = world.people[people[0]].client.rooms
         for room in reversed(list(seen.values())):
             members = set(room.users) - {world.bot.user_id}
-            if len(room.users) < 3 or room.room_id == world.program_room:
+            if not self._is_space(room):
                 continue
             if {world.people[p].user_id for p in people} <= members:
                 return Space(room.room_id, frozenset(ids.get(m, m) for m in members))

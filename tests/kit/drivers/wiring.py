@@ -10,21 +10,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.app import App, build
-from bot.settings import Settings
 from core.adapter import Adapter
 from core.clock import Clock
+from tests.kit.settings import ROOT, settings_for
 
 COMMAND = "/mentor"
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def settings_for(database_url: str, **more: str) -> Settings:
-    values = {
-        "DATABASE_URL": database_url,
-        "MENTORBOT_PROGRAMS": str(ROOT / "programs" / "default.yaml"),
-        **more,
-    }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+__all__ = ["COMMAND", "ROOT", "settings_for", "wire"]
 
 
 async def wire(

@@ -2,8 +2,10 @@
 
 It logs in on a device of its own (fresh store), uploads its keys, syncs in the background,
 accepts the bot's invitations, and keeps what each room shows, decrypted (edits applied).
-It types messages and reacts — encrypted, as a modern client does. `undecryptable` collects
-events it could not decrypt, so a test can fail loudly.
+It types messages and reacts — encrypted, as a modern client does. Attachments are fetched
+(authenticated media) and decrypted when they arrive, as a client does to show them; one it
+cannot fetch or decrypt is listed in `broken_files`. `undecryptable` collects events it could
+not decrypt, so a test can fail loudly.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from nio import (
     Api,
     AsyncClient,
     AsyncClientConfig,
+    DownloadError,
     InviteMemberEvent,
     LoginResponse,
     MatrixRoom,
@@ -28,6 +31,7 @@ from nio import (
     RoomSendResponse,
     SyncResponse,
 )
+from nio.crypto.attachments import decrypt_attachment
 
 from tests.kit.matrix.synapse import Synapse, User
 
@@ -39,6 +43,7 @@ class Shown:
     body: str
     formatted: str = ""
     content: dict[str, Any] = field(default_factory=dict)
+    file: bytes | None = None  # an attachment's bytes, decrypted
 
     @property
     def text(self) -> str:
@@ -61,6 +66,7 @@ class Person:
         )
         self.rooms: dict[str, list[Shown]] = {}
         self.undecryptable: list[MegolmEvent] = []
+        self.broken_files: list[str] = []  # attachments it could not fetch or decrypt
         self.seen_ids: set[str] = set()  # every message event this client received
         self.accept_from: set[str] = set()  # whose invitations to accept ("" = anyone)
         self._loop: asyncio.Task[None] | None = None
@@ -116,10 +122,33 @@ class Person:
             await self.client.join(room.room_id)
 
     async def _on_message(self, room: MatrixRoom, event: RoomMessage) -> None:
-        self.seen_ids.add(event.event_id)
         content = dict(event.source.get("content") or {})
+        self._show(room.room_id, event, content, await self._attachment(content))
+        self.seen_ids.add(event.event_id)  # after the download: `received` means shown
+
+    async def _attachment(self, content: dict[str, Any]) -> bytes | None:
+        """A file's bytes: fetched, and decrypted when it came encrypted (`file`)."""
+        if content.get("msgtype") != "m.file":
+            return None
+        secret = content.get("file") or {}
+        fetched = await self.client.download(str(secret.get("url") or content.get("url")))
+        try:
+            if isinstance(fetched, DownloadError):
+                raise OSError(fetched.message)
+            if not secret:
+                return bytes(fetched.body)
+            return decrypt_attachment(
+                fetched.body, secret["key"]["k"], secret["hashes"]["sha256"], secret["iv"]
+            )
+        except Exception as error:  # shown without its bytes; the test reads `broken_files`
+            self.broken_files.append(f"{content.get('body')!r}: {error}")
+            return None
+
+    def _show(
+        self, room_id: str, event: RoomMessage, content: dict[str, Any], file: bytes | None
+    ) -> None:
         relates = content.get("m.relates_to") or {}
-        shown = self.rooms.setdefault(room.room_id, [])
+        shown = self.rooms.setdefault(room_id, [])
         if relates.get("rel_type") == "m.replace":
             new = content.get("m.new_content") or {}
             for item in shown:
@@ -134,6 +163,7 @@ class Person:
                 str(content.get("body", "")),
                 str(content.get("formatted_body", "")),
                 content,
+                file,
             )
         )
 

@@ -1,5 +1,7 @@
 """A Matrix world for tests and the benchmark: the bot's account, people, a program room, a
 program bound to it, and the bot built by the composition root around a real `MatrixAdapter`.
+More programs can be bound to rooms of their own (`bind`): each program file is given a Matrix
+binding naming its room.
 
 Cora creates the program room (so she holds power level 100 there) and invites the bot; the
 program's Matrix binding names that room with `coordinator_power_level: 50`, so she coordinates
@@ -12,25 +14,32 @@ import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from adapters.matrix.adapter import MatrixAdapter
 from adapters.matrix.session import MatrixConfig, Trust
 from bot.app import App, build
 from core.clock import Clock
-from tests.kit.drivers.wiring import ROOT, settings_for
 from tests.kit.matrix.person import Person
 from tests.kit.matrix.synapse import Synapse, User
+from tests.kit.settings import ROOT, settings_for
 
 PREFIX = "!mentor"
 NAMES = {"ana": "Ana", "ben": "Ben", "cora": "Cora"}
 
 
-def program_file(directory: Path, server: str, room_id: str) -> Path:
-    """The bundled program, bound to the homeserver with `room_id` naming its coordinators."""
-    text = (ROOT / "programs" / "default.yaml").read_text()
-    room = f', room: "{room_id}", coordinator_power_level: 50' if room_id else ""
-    binding = f'\nplatforms:\n  matrix: {{homeserver: "{server}"{room}}}\n'
-    path = directory / "program.yaml"
-    path.write_text(text + binding)
+def program_file(
+    directory: Path, server: str, room_id: str, source: Path = ROOT / "programs" / "default.yaml"
+) -> Path:
+    """The program of `source`, bound to the homeserver with `room_id` naming its coordinators
+    (written next to the others, as `<program id>.yaml`)."""
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    binding: dict[str, object] = {"homeserver": server}
+    if room_id:
+        binding.update(room=room_id, coordinator_power_level=50)
+    data["platforms"] = {"matrix": binding}
+    path = directory / f"{data['id']}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
 
@@ -47,6 +56,12 @@ class World:
     homeserver: str = ""  # where the bot connects, when not straight to Synapse (a proxy)
     allowed_servers: frozenset[str] = frozenset()  # the bot's invitation policy (its own: empty)
     trust: Trust = "tofu"
+    bound: list[tuple[Path, str]] = field(default_factory=list)  # program file, its room
+
+    @property
+    def program_rooms(self) -> frozenset[str]:
+        """Every room a program is bound to (the bot accepts their invitations)."""
+        return frozenset({self.program_room, *(room for _, room in self.bound)} - {""})
 
     @classmethod
     async def create(
@@ -68,11 +83,22 @@ class World:
         return world
 
     async def open_program_room(self, owner: str = "cora") -> str:
-        person = self.people[owner]
-        made = await person.client.room_create(name="Mentoring program", invite=[self.bot.user_id])
-        self.program_room = str(made.room_id)  # type: ignore[union-attr]
-        await person.joined(self.program_room)
+        """`owner` makes the (first) program room and invites the bot: she coordinates."""
+        self.program_room = await self._room_of(owner, "Mentoring program")
         return self.program_room
+
+    async def bind(self, program: Path, owner: str) -> str:
+        """Bind the program of file `program` to a new room `owner` makes: she coordinates it."""
+        room = await self._room_of(owner, f"Program {program.stem}")
+        self.bound.append((program, room))
+        return room
+
+    async def _room_of(self, owner: str, name: str) -> str:
+        person = self.people[owner]
+        made = await person.client.room_create(name=name, invite=[self.bot.user_id])
+        room = str(made.room_id)  # type: ignore[union-attr]
+        await person.joined(room)
+        return room
 
     def config(self) -> MatrixConfig:
         return MatrixConfig(
@@ -81,15 +107,16 @@ class World:
             password=self.bot.password,
             store_path=self.directory / "bot-store",
             prefix=PREFIX,
-            program_rooms=frozenset({self.program_room} - {""}),
+            program_rooms=self.program_rooms,
             allowed_servers=self.allowed_servers,
             trust=self.trust,
         )
 
     async def start_bot(self, database_url: str, clock: Clock) -> App:
         """Build the bot through the composition root and start the adapter."""
-        programs = program_file(self.directory, "localhost", self.program_room)
-        settings = settings_for(database_url, MENTORBOT_PROGRAMS=str(programs))
+        bound = self.bound or [(ROOT / "programs" / "default.yaml", self.program_room)]
+        files = [program_file(self.directory, "localhost", room, path) for path, room in bound]
+        settings = settings_for(database_url, MENTORBOT_PROGRAMS=",".join(map(str, files)))
         adapter = MatrixAdapter(self.config())
         app = await build(settings, clock=clock, adapters=[adapter])
         try:
@@ -99,8 +126,8 @@ class World:
             await app.close()
             raise
         self.adapter, self.app = adapter, app
-        if self.program_room:
-            await adapter.synced.until(lambda: self.program_room in adapter.client.rooms)
+        rooms = self.program_rooms
+        await adapter.synced.until(lambda: rooms <= set(adapter.client.rooms))
         return app
 
     async def stop_bot(self) -> None:
