@@ -10,10 +10,12 @@ numbers in the shell, a modal on Slack).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
+
+from core.programs.program import Program, QuestionKind
 
 Answer = str | list[str] | None
 Answers = Mapping[str, Answer]
@@ -91,3 +93,42 @@ class Driver(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTI_CHOICE)
+
+
+def typed(program: Program, question_id: str, answer: Answer) -> str:
+    """What a person types on a text-only platform: the numbers of the choices as listed,
+    `skip`, or the text."""
+    if answer is None:
+        return "skip"
+    question = next(q for q in program.questions if q.id == question_id)
+    values = [o.value for o in question.options]
+    if question.kind in CHOICE_KINDS and isinstance(answer, list):
+        return ", ".join(str(values.index(a) + 1) if a in values else a for a in answer)
+    if question.kind in CHOICE_KINDS and answer in values:
+        return str(values.index(answer) + 1)
+    return str(answer)
+
+
+async def join_by_typing(
+    program: Program,
+    say: Callable[[str], Awaitable[str]],
+    click: Callable[[str], Awaitable[str]],
+    role: str,
+    answers: Answers,
+    first_try: Answers | None,
+) -> Joined:
+    """`join` as a conversation (shell, Matrix): each answer typed, then the policy accepted."""
+    asked = await say(f"/mentor join {role}")
+    reason, again = "", False
+    for question in program.questions:
+        if question.ask.value not in (role, "both"):
+            continue
+        if first_try and question.id in first_try:
+            reason = await say(typed(program, question.id, first_try[question.id]))
+            again = question.prompt in reason
+        asked = await say(typed(program, question.id, answers[question.id]))
+    assert "policy" in asked.lower(), asked
+    return Joined(reason, again, await click("I accept"))

@@ -20,15 +20,14 @@ from typing import ClassVar
 from nio import MatrixRoom
 
 from core.clock import ManualClock
-from core.programs.program import Program, QuestionKind
-from tests.kit.drivers.base import Answer, Answers, Joined, Space
+from core.programs.program import Program
+from tests.kit.drivers.base import Answers, Joined, Space, join_by_typing
 from tests.kit.matrix.fixtures import MATRIX_TEST_TIMEOUT
 from tests.kit.matrix.person import Person, Shown
 from tests.kit.matrix.synapse import Synapse
 from tests.kit.matrix.world import PREFIX, World
 from tests.kit.settings import ROOT
 
-CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTI_CHOICE)
 KEYCAP = "\ufe0f\u20e3"
 NAMES = {"ana": "Ana", "ben": "Ben", "cora": "Cora", "cy": "Cy", "dee": "Dee"}
 
@@ -146,28 +145,13 @@ class MatrixDriver:
     async def join(
         self, who: str, role: str, answers: Answers, *, first_try: Answers | None = None
     ) -> Joined:
-        asked = await self.say(who, f"/mentor join {role}")
-        reason, again = "", False
-        for question in self.program.questions:
-            if question.ask.value not in (role, "both"):
-                continue
-            if first_try and question.id in first_try:
-                reason = await self.say(who, self._typed(question.id, first_try[question.id]))
-                again = question.prompt in reason
-            asked = await self.say(who, self._typed(question.id, answers[question.id]))
-        assert "policy" in asked.lower(), asked
-        return Joined(reason, again, await self.click(who, "I accept"))
+        async def say(line: str) -> str:
+            return await self.say(who, line)
 
-    def _typed(self, question_id: str, answer: Answer) -> str:
-        if answer is None:
-            return "skip"
-        question = next(q for q in self.program.questions if q.id == question_id)
-        values = [o.value for o in question.options]
-        if question.kind in CHOICE_KINDS and isinstance(answer, list):
-            return ", ".join(str(values.index(a) + 1) if a in values else a for a in answer)
-        if question.kind in CHOICE_KINDS and answer in values:
-            return str(values.index(answer) + 1)
-        return str(answer)
+        async def click(label: str) -> str:
+            return await self.click(who, label)
+
+        return await join_by_typing(self.program, say, click, role, answers, first_try)
 
     async def advance(self, delta: timedelta) -> None:
         self.clock.advance(delta)

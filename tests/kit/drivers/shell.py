@@ -13,11 +13,10 @@ from adapters.shell.adapter import ShellAdapter, ShellConfig
 from bot.app import App
 from core.clock import ManualClock
 from core.durations import describe_duration
-from core.programs.program import Program, QuestionKind
-from tests.kit.drivers.base import Answer, Answers, Joined, Space
+from core.programs.program import Program
+from tests.kit.drivers.base import Answers, Joined, Space, join_by_typing
 from tests.kit.drivers.wiring import COMMAND, wire
 
-CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTI_CHOICE)
 NAMES = {"ana": "ana", "ben": "ben", "cora": "coordinator", "cy": "cy", "dee": "dee"}
 # `coordinator` is the bundled program's coordinator id
 FILE_LINE = re.compile(r"📎 .* \([\d,]+ bytes\): (?P<path>/.+)$")
@@ -90,29 +89,13 @@ class ShellDriver:
     async def join(
         self, who: str, role: str, answers: Answers, *, first_try: Answers | None = None
     ) -> Joined:
-        asked = await self.say(who, f"{COMMAND} join {role}")
-        reason, again = "", False
-        for question in self.program.questions:
-            if question.ask.value not in (role, "both"):
-                continue
-            if first_try and question.id in first_try:
-                reason = await self.say(who, self._typed(question.id, first_try[question.id]))
-                again = question.prompt in reason
-            asked = await self.say(who, self._typed(question.id, answers[question.id]))
-        assert "policy" in asked.lower(), asked
-        return Joined(reason, again, await self.click(who, "I accept"))
+        async def say(line: str) -> str:
+            return await self.say(who, line)
 
-    def _typed(self, question_id: str, answer: Answer) -> str:
-        """What a person types: the numbers of the choices as listed, `skip`, or the text."""
-        if answer is None:
-            return "skip"
-        question = next(q for q in self.program.questions if q.id == question_id)
-        if question.kind in CHOICE_KINDS and isinstance(answer, list):
-            values = [o.value for o in question.options]
-            return ", ".join(str(values.index(a) + 1) if a in values else a for a in answer)
-        if question.kind in CHOICE_KINDS and answer in [o.value for o in question.options]:
-            return str([o.value for o in question.options].index(answer) + 1)
-        return str(answer)
+        async def click(label: str) -> str:
+            return await self.click(who, label)
+
+        return await join_by_typing(self.program, say, click, role, answers, first_try)
 
     async def advance(self, delta: timedelta) -> None:
         assert self.shell is not None
