@@ -129,6 +129,8 @@ async def answer(
     request = await ctx.uow.requests.get(key) if key is not None else None
     if request is None or request.mentor_id != mentor.key:
         return Reply().say("That request no longer exists."), None
+    if request.status is RequestStatus.EXPIRED:
+        return Reply().say("This request is no longer open: it expired, or the mentee left."), None
     if request.status is not RequestStatus.PENDING:
         return Reply().say(f"You already answered this request ({request.status.value})."), None
     mentee = await ctx.uow.participants.get(request.mentee_id)

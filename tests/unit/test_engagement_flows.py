@@ -137,7 +137,8 @@ async def test_an_unanswered_request_reminds_the_mentor_then_expires(harness: Ha
     assert request is not None
     assert request.status is RequestStatus.EXPIRED
     (ben_prompt,) = [c for w, c in harness.port.sent if w.id == "ben" and isinstance(c, Prompt)][:1]
-    assert "already answered" in await harness.click("ben", "accept", prompt_id=ben_prompt.id)
+    late = await harness.click("ben", "accept", prompt_id=ben_prompt.id)
+    assert late == "This request is no longer open: it expired, or the mentee left."
 
 
 async def test_an_unfinished_questionnaire_gets_one_reminder(harness: Harness) -> None:

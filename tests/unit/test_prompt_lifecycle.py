@@ -8,7 +8,7 @@ from core.content import Prompt
 from core.events import ChoiceSelected, TextReceived
 from core.identity import Conversation, ConversationKind
 from core.markup import unmark
-from tests.kit import Harness, enrol, live
+from tests.kit import Harness, enrol, live, tick
 from tests.unit.test_engagement_flows import CHECKIN_DAYS, NUDGE_DAYS, matched, the_match
 
 
@@ -188,3 +188,26 @@ async def test_a_vote_is_changed_with_the_vote_verb(harness: Harness) -> None:
     assert changed.startswith("Changed: your vote is now to close the match."), changed
     async with harness.bot.store.transaction() as uow:
         assert await uow.engagement.votes(match.key) == {1: "close"}
+
+
+async def test_a_mentor_who_leaves_closes_the_requests_made_to_them(harness: Harness) -> None:
+    await ana_asks_ben(harness)
+    await harness.say("ben", "/mentor leave")
+    assert "You've left" in await harness.say("ben", "1")
+    await tick(harness)
+    assert harness.to("ana")[-1] == (
+        "The mentor you asked has left *Mentoring Circle*, so your request is closed. "
+        "Send `/mentor request` to ask someone else."
+    )
+    assert "waiting for their answer" not in await harness.say("ana", "/mentor status")
+
+
+async def test_a_mentee_who_leaves_withdraws_their_request(harness: Harness) -> None:
+    await ana_asks_ben(harness)
+    asked = [c for w, c in harness.port.sent if w.id == "ben" and isinstance(c, Prompt)]
+    await harness.say("ana", "/mentor leave")
+    assert "You've left" in await harness.say("ana", "1")
+    assert "Requests waiting" not in await harness.say("ben", "/mentor status")
+    assert "No mentee request is waiting" in await harness.say("ben", "/mentor request accept")
+    late = await harness.click("ben", "accept", prompt_id=asked[-1].id)
+    assert late == "This request is no longer open: it expired, or the mentee left.", late
