@@ -6,12 +6,10 @@ ciphertext between them and the bot.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest_asyncio
 from nio import DownloadResponse
 from nio.crypto.attachments import decrypt_attachment
 
@@ -19,22 +17,11 @@ from core.clock import ManualClock
 from core.content import File
 from core.identity import Conversation, PlatformUser, SpaceRef
 from core.programs.bindings import MatrixBinding
-from core.programs.program import Program
 from tests.kit.drivers.matrix import MatrixDriver
 from tests.kit.harness import START
 from tests.kit.matrix.synapse import Synapse
 from tests.kit.matrix.world import World
 from tests.kit.scenario import CHECKIN_EVERY, MENTEE, MENTOR
-
-
-@pytest_asyncio.fixture
-async def driver(synapse: Synapse, tmp_path: Path, program: Program) -> AsyncIterator[MatrixDriver]:
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    matrix = MatrixDriver(url, program, ManualClock(START), synapse=synapse, directory=tmp_path)
-    try:
-        yield await matrix.start()
-    finally:
-        await matrix.close()
 
 
 def history(synapse: Synapse, room_id: str, token: str) -> list[dict[str, Any]]:

@@ -6,30 +6,13 @@ reads it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
-from core.clock import ManualClock
 from core.identity import PlatformUser
-from core.programs.program import Program
 from tests.kit.drivers.matrix import MatrixDriver
-from tests.kit.harness import START
-from tests.kit.matrix.synapse import Synapse
 from tests.kit.scenario import MENTEE, MENTOR
-
-
-@pytest_asyncio.fixture
-async def driver(synapse: Synapse, tmp_path: Path, program: Program) -> AsyncIterator[MatrixDriver]:
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    matrix = MatrixDriver(url, program, ManualClock(START), synapse=synapse, directory=tmp_path)
-    try:
-        yield await matrix.start()
-    finally:
-        await matrix.close()
 
 
 def state(driver: MatrixDriver, who: str, room: str, kind: str, key: str = "") -> dict[str, Any]:
